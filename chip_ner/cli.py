@@ -1,0 +1,183 @@
+"""`chip-ner` command line: thin typer wrappers over the importable step functions."""
+from __future__ import annotations
+
+from collections import Counter
+from pathlib import Path
+from typing import Optional
+
+import typer
+from wasabi import msg
+
+from . import LABELS
+from .errors import ChipNerError
+
+app = typer.Typer(help="chip-ner: build the AI-chip NER corpus and model.", no_args_is_help=True,
+                  pretty_exceptions_enable=False)
+
+
+def fail(err: ChipNerError) -> None:
+    """Print a ChipNerError in wasabi's style and exit non-zero."""
+    msg.fail(err.title)
+    for problem in err.problems[:200]:
+        print(f"  {problem}")
+    if len(err.problems) > 200:
+        print(f"  … and {len(err.problems) - 200} more")
+    if err.hint:
+        msg.info(err.hint)
+    raise typer.Exit(1)
+
+
+def label_table(per_article: Counter, title: str) -> None:
+    """Counts per article (rows) and label (columns), with totals."""
+    articles = sorted({article for article, _ in per_article})
+    rows = [[a] + [per_article[(a, label)] for label in LABELS] + [sum(per_article[(a, l)] for l in LABELS)]
+            for a in articles]
+    totals = ["total"] + [sum(per_article[(a, label)] for a in articles) for label in LABELS]
+    rows.append(totals + [sum(totals[1:])])
+    msg.table(rows, header=["article", *LABELS, "all"], divider=True, title=title)
+
+
+@app.command("clean")
+def clean_cli(
+    seeds: Path = typer.Argument(..., help="Folder of seed articles (*.txt)"),
+    output: Path = typer.Argument(..., help="Cleaned paragraphs (JSONL)"),
+    dropped: Optional[Path] = typer.Option(None, help="Where to write the dropped paragraphs, with reasons"),
+    boilerplate: Path = typer.Option(Path("configs/boilerplate.jsonl"), help="Boilerplate rules (JSONL)"),
+):
+    """Seeds -> cleaned, de-duplicated paragraphs that trace back to their seed offsets."""
+    from .clean import clean
+
+    msg.divider("Clean")
+    try:
+        report = clean(seeds, output, dropped, boilerplate)
+    except ChipNerError as err:
+        fail(err)
+    msg.table(sorted(report.repairs.items()), header=["repair rule", "changes"], divider=True)
+    msg.table(sorted(report.dropped.items()), header=["dropped as", "paragraphs"], divider=True)
+    rows = [[a, report.kept_per_article[a], report.chars_per_article[a]] for a in sorted(report.kept_per_article)]
+    msg.table(rows, header=["article", "paragraphs", "chars"], divider=True)
+    for place in report.unrepaired:
+        msg.warn(f"Left as is (unrecoverable character): {place}")
+    msg.good(f"Wrote {sum(report.kept_per_article.values())} paragraphs to {output}")
+
+
+@app.command("pre-annotate")
+def pre_annotate_cli(
+    paragraphs: Path = typer.Argument(..., help="Cleaned paragraphs (JSONL)"),
+    patterns: Path = typer.Argument(..., help="entity_ruler patterns (JSONL)"),
+    output: Path = typer.Argument(..., help="Suggestions as doccano JSONL"),
+):
+    """Suggest spans from patterns and the MONEY matcher, for review in doccano."""
+    from .pre_annotate import pre_annotate
+
+    msg.divider("Pre-annotate")
+    try:
+        report = pre_annotate(paragraphs, patterns, output)
+    except ChipNerError as err:
+        fail(err)
+    label_table(report.per_article, "Suggested spans")
+    msg.good(f"Wrote suggestions for {report.paragraphs} paragraphs to {output}")
+
+
+@app.command("validate")
+def validate_cli(
+    gold: Path = typer.Argument(..., help="Gold annotations (doccano JSONL)"),
+    paragraphs: Path = typer.Argument(..., help="Cleaned paragraphs (JSONL)"),
+    allowlist: Optional[Path] = typer.Option(None, help="Explained consistency exceptions (JSONL)"),
+    stats: Optional[Path] = typer.Option(None, help="Write counts per label and article as JSON"),
+):
+    """Check every gold record and the consistency of labels across the corpus."""
+    from .io import write_json
+    from .validate import validate
+
+    msg.divider("Validate gold")
+    try:
+        report = validate(gold, paragraphs, allowlist)
+    except ChipNerError as err:
+        fail(err)
+    for entry, reason in report.explained:
+        msg.text(f"explained {entry} -- {reason}", show=False)
+    msg.info(f"{len(report.explained)} consistency entries explained by the allow-list")
+    for stale in report.stale_allowlist:
+        msg.warn(f"Allow-list entry matches nothing any more: {stale}")
+    label_table(report.per_article, "Gold spans")
+    if stats is not None:
+        write_json(stats, {"records": report.records, "per_label": dict(report.per_label),
+                           "per_article": {f"{a}/{l}": n for (a, l), n in sorted(report.per_article.items())}})
+    msg.good(f"{report.records} gold records valid")
+
+
+@app.command("export-markup")
+def export_markup_cli(
+    annotations: Path = typer.Argument(..., help="doccano JSONL (gold or suggestions)"),
+    output: Path = typer.Argument(..., help="Review markup: id<TAB>text with [[span|LABEL]]"),
+):
+    """Write annotations as inline markup, for reading and editing in context."""
+    from .io import read_jsonl, write_text
+    from .markup import to_markup
+
+    lines = [f"{r['meta']['id']}\t{to_markup(r['text'], r['label'])}\n" for _, r in read_jsonl(annotations)]
+    write_text(output, "".join(lines))
+    msg.good(f"Wrote {len(lines)} paragraphs to {output}")
+
+
+@app.command("import-markup")
+def import_markup_cli(
+    markup: Path = typer.Argument(..., help="Review markup file"),
+    paragraphs: Path = typer.Argument(..., help="Cleaned paragraphs (JSONL)"),
+    output: Path = typer.Argument(..., help="doccano JSONL"),
+    annotator: str = typer.Option(..., help="Who annotated, stored in meta"),
+):
+    """Turn review markup back into doccano JSONL; refuses any change to the paragraph text."""
+    from .clean import load_paragraphs
+    from .io import write_jsonl
+    from .markup import read_markup
+
+    try:
+        paras = load_paragraphs(paragraphs)
+        spans = read_markup(markup, paras)
+    except ChipNerError as err:
+        fail(err)
+    records = [{"text": paras[pid]["text"], "label": spans[pid],
+                "meta": {"id": pid, "article": paras[pid]["article"], "annotator": annotator}}
+               for pid in paras if pid in spans]
+    write_jsonl(output, records)
+    msg.good(f"Wrote {len(records)} records to {output}")
+
+
+@app.command("agreement")
+def agreement_cli(
+    annotations_a: Path = typer.Argument(..., help="First annotator (doccano JSONL)"),
+    annotations_b: Path = typer.Argument(..., help="Second, independent annotator (doccano JSONL)"),
+    paragraphs: Path = typer.Argument(..., help="Cleaned paragraphs (JSONL)"),
+    output: Optional[Path] = typer.Option(None, help="Write the figures as JSON"),
+    disagreements: Optional[Path] = typer.Option(None, help="Write every disagreement, one a line"),
+):
+    """Inter-annotator agreement (span F1 per label, character kappa) and the disagreements."""
+    from .agreement import agreement
+    from .io import write_json, write_text
+
+    msg.divider("Inter-annotator agreement")
+    try:
+        report = agreement(annotations_a, annotations_b, paragraphs)
+    except ChipNerError as err:
+        fail(err)
+    figures = report.to_dict()
+    rows = [[label, figures["spans_a"][label], figures["spans_b"][label], f"{figures['span_f1_per_label'][label]:.3f}"]
+            for label in LABELS]
+    rows.append(["all", sum(figures["spans_a"].values()), sum(figures["spans_b"].values()), f"{figures['span_f1']:.3f}"])
+    msg.table(rows, header=["label", "spans A", "spans B", "span F1"], divider=True)
+    msg.info(f"{figures['paragraphs']} paragraphs; character-level Cohen's kappa {figures['char_kappa']:.3f}; "
+             f"disagreements {dict(figures['disagreements'])}")
+    if output is not None:
+        write_json(output, figures)
+    if disagreements is not None:
+        write_text(disagreements, "".join(d.describe() + "\n" for d in report.disagreements))
+
+
+def main() -> None:
+    app()
+
+
+if __name__ == "__main__":
+    main()

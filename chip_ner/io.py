@@ -1,0 +1,70 @@
+"""Reading and writing project files: strict on input, atomic on output."""
+from __future__ import annotations
+
+import json
+import os
+import tempfile
+from pathlib import Path
+from typing import Any, Iterable
+
+from .errors import ChipNerError, Problem
+
+
+def read_utf8(path: Path) -> str:
+    """Read a text file, failing with the byte offset of the first byte that is not UTF-8."""
+    data = Path(path).read_bytes()
+    try:
+        return data.decode("utf-8")
+    except UnicodeDecodeError as err:
+        line = data.count(b"\n", 0, err.start) + 1
+        problem = Problem(path, f"not UTF-8: byte 0x{data[err.start]:02x} at byte offset {err.start} ({err.reason})", line=line)
+        raise ChipNerError("Input file is not UTF-8 text", [problem], "Convert the file to UTF-8 and rerun.") from None
+
+
+def read_jsonl(path: Path) -> list[tuple[int, dict[str, Any]]]:
+    """Return (line number, record) pairs; every line must be a JSON object (a blank line is an error)."""
+    problems = []
+    records = []
+    lines = read_utf8(path).split("\n")
+    if lines[-1] == "":
+        lines.pop()  # the newline that ends the file
+    for line_no, line in enumerate(lines, start=1):
+        try:
+            record = json.loads(line)
+        except json.JSONDecodeError as err:
+            problems.append(Problem(path, f"not valid JSON: {err.msg}", line=line_no, offset=err.pos))
+            continue
+        if not isinstance(record, dict):
+            problems.append(Problem(path, f"expected a JSON object, found {type(record).__name__}", line=line_no))
+            continue
+        records.append((line_no, record))
+    if problems:
+        raise ChipNerError(f"Cannot read {path}", problems, "Fix the lines named above; nothing was written.")
+    return records
+
+
+def _atomic_write(path: Path, text: str) -> None:
+    """Write to a temporary file beside `path` and rename it into place, so a failure leaves nothing partial."""
+    path = Path(path)
+    path.parent.mkdir(parents=True, exist_ok=True)
+    fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")
+    try:
+        with os.fdopen(fd, "w", encoding="utf-8", newline="\n") as handle:
+            handle.write(text)
+        os.replace(tmp, path)
+    except BaseException:
+        if os.path.exists(tmp):
+            os.unlink(tmp)
+        raise
+
+
+def write_jsonl(path: Path, records: Iterable[dict[str, Any]]) -> None:
+    _atomic_write(path, "".join(json.dumps(r, ensure_ascii=False) + "\n" for r in records))
+
+
+def write_json(path: Path, data: Any) -> None:
+    _atomic_write(path, json.dumps(data, ensure_ascii=False, indent=2) + "\n")
+
+
+def write_text(path: Path, text: str) -> None:
+    _atomic_write(path, text)

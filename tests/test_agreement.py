@@ -1,0 +1,31 @@
+import pytest
+
+from chip_ner.agreement import agreement, classify
+
+from conftest import read_records, write_records
+
+
+def test_identical_annotations_agree_fully(small):
+    report = agreement(small / "gold.jsonl", small / "gold.jsonl", small / "paragraphs.jsonl")
+    assert report.f1() == 1.0 and report.kappa == pytest.approx(1.0) and report.disagreements == []
+
+
+def test_disagreements_lower_f1_and_are_classified(small):
+    records = read_records(small / "gold.jsonl")
+    records[0]["label"] = [[0, 3, "COMPANY"], [3, 7, "COMPANY"]]  # H100 relabelled, money missed
+    records[1]["label"] = [[0, 3, "PERSON"], [6, 9, "COMPANY"], [12, 21, "CHIP"], [10, 12, "COMPANY"]]
+    write_records(small / "b.jsonl", records)
+    report = agreement(small / "gold.jsonl", small / "b.jsonl", small / "paragraphs.jsonl")
+    kinds = sorted(d.kind for d in report.disagreements)
+    assert kinds == ["label", "only_a", "only_b"]
+    # A has 9 spans, B has 9; 7 shared -> F1 = 14/18
+    assert report.f1() == pytest.approx(14 / 18)
+    assert report.f1("MONEY") == 0.0
+    assert 0 < report.kappa < 1
+
+
+def test_boundary_disagreement():
+    text = "谷歌云TPU集群"
+    result = classify("x", text, [(0, 3, "COMPANY"), (3, 6, "CHIP")], [(0, 2, "COMPANY"), (2, 6, "CHIP")])
+    assert [d.kind for d in result] == ["boundary", "boundary"]
+    assert "谷歌云|COMPANY@0" in result[0].describe()

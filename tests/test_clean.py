@@ -1,0 +1,135 @@
+import json
+from collections import Counter
+
+import pytest
+
+from chip_ner.clean import (clean, duplicate_key, load_boilerplate_rules, boilerplate_category, repair,
+                            split_paragraphs)
+from chip_ner.errors import ChipNerError
+
+from conftest import ROOT
+
+RULES = load_boilerplate_rules(ROOT / "configs/boilerplate.jsonl")
+SEED_001 = (ROOT / "seeds/001_d0631cfb94dab0d0.txt").read_text(encoding="utf-8")
+
+
+@pytest.mark.parametrize("raw,expected,rule", [
+    ("【#區(qū)塊鏈# #大模型公司「卷」", "【#區塊鏈# #大模型公司「卷」", "pinyin"),
+    ("正式向英偉達發(fā)起挑戰(zhàn)", "正式向英偉達發起挑戰", "pinyin"),
+    ("一家初創(chuàng)公司Rain AI", "一家初創公司Rain AI", "pinyin"),
+    ("美國超威半導體公司(AMD)已推出", "美國超威半導體公司(AMD)已推出", None),
+    ("神經擬態(Neuromorphic)技術", "神經擬態(Neuromorphic)技術", None),
+    ("首要標準是相關性?!?他強調", "首要標準是相關性。”他強調", "mojibake_quote"),
+    ("很可能會失敗?!彼a充說", "很可能會失敗。”他補充說", "mojibake_quote"),
+    ("的產品?!?/p>", "的產品。”", "html_remnant"),
+    ("英偉達?A100、A800", "英偉達 A100、A800", "question_mark_space"),
+    ("每天在70?萬美元", "每天在70 萬美元", "question_mark_space"),
+    ("芯片 英偉達危?#】", "芯片 英偉達危?#】", None),
+    ("ChatGPT時??D,反應延遲", "ChatGPT時??D,反應延遲", None),
+])
+def test_repair_rules(raw, expected, rule):
+    counts = Counter()
+    assert repair(raw, counts) == expected
+    if rule is None:
+        assert sum(counts.values()) == 0
+    else:
+        assert counts[rule] >= 1
+
+
+def test_repair_of_real_001_leaves_no_artefacts():
+    counts = Counter()
+    text = repair(SEED_001, counts)
+    assert "(qū)" not in text and "?/p>" not in text and "?!" not in text
+    assert "英偉達 A100" in text and "Rob Enderle 就表示" in text
+    assert counts["pinyin"] >= 30 and counts["question_mark_space"] >= 60
+
+
+@pytest.mark.parametrize("lines,index,category", [
+    (["相關推薦"], 0, "navigation"),
+    (["正在阅读:"], 0, "navigation"),
+    (["扫一扫下载界面新闻APP"], 0, "app_prompt"),
+    (["暂无评论哦,快来评价一下吧!"], 0, "comment_widget"),
+    (["登录后才可以发布评论哦"], 0, "comment_widget"),
+    (["微信公众号"], 0, "share_widget"),
+    (["../../../zaker_core/zaker_tpl_static/wap/tpl_guoji1.html"], 0, "template_path"),
+    (["▲图源:OpenAI官网"], 0, "image_credit"),
+    (["图片来源:视觉中国"], 0, "image_credit"),
+    (["苹果 谷歌 AI TPU 芯片"], 0, "tag_list"),
+    (["微软", "5.1k"], 0, "tag_list"),
+    (["微软", "5.1k"], 1, "counter"),
+    (["Fish AI Reader"], 0, "advert"),
+    (["本文为转载内容,授权事宜请联系原著作权人。"], 0, "repost_notice"),
+    # article text that must survive
+    (["亚马逊的 AI 芯片野心"], 0, None),
+    (["文|自象限  周游"], 0, None),
+    (["摄影:界面新闻 范剑磊"], 0, None),
+    (["因股票奖励,微软CEO纳德拉2024财年薪酬增长63%至7900万美元"], 0, None),
+    (["结语"], 0, None),
+])
+def test_boilerplate_categories(lines, index, category):
+    assert boilerplate_category(lines, index, RULES) == category
+
+
+def test_split_paragraphs_offsets_trace_back():
+    text = "标题\n\n  • 第一段\n第二段 \n"
+    spans = split_paragraphs(text)
+    assert [text[s:e] for s, e in spans] == ["标题", "第一段", "第二段"]
+
+
+def test_duplicate_key_ignores_leading_emoji():
+    assert duplicate_key("🤔 虽然苹果") == duplicate_key("💡 虽然苹果") == "虽然苹果"
+
+
+@pytest.fixture(scope="module")
+def cleaned(tmp_path_factory):
+    out = tmp_path_factory.mktemp("clean")
+    report = clean(ROOT / "seeds", out / "paragraphs.jsonl", out / "dropped.jsonl", ROOT / "configs/boilerplate.jsonl")
+    paragraphs = [json.loads(l) for l in (out / "paragraphs.jsonl").read_text(encoding="utf-8").splitlines()]
+    dropped = [json.loads(l) for l in (out / "dropped.jsonl").read_text(encoding="utf-8").splitlines()]
+    return report, paragraphs, dropped
+
+
+def test_003_repeated_body_is_dropped_once(cleaned):
+    report, paragraphs, dropped = cleaned
+    texts = [p["text"] for p in paragraphs]
+    assert len(texts) == len(set(texts))
+    assert texts.count("OpenAI又让整个大模型界炸开了锅。") == 1
+    duplicates_003 = [d for d in dropped if d["article"] == "003" and d["reason"].startswith("duplicate of 003-")]
+    assert len(duplicates_003) >= 55
+
+
+def test_every_paragraph_traces_back_to_its_seed(cleaned):
+    _, paragraphs, _ = cleaned
+    for p in paragraphs:
+        raw = (ROOT / "seeds" / p["seed"]).read_text(encoding="utf-8")[p["start"]:p["end"]]
+        if p["repairs"] == 0:
+            assert raw == p["text"], p["id"]
+        else:
+            assert raw != p["text"] and len(raw) > len(p["text"]) - 5, p["id"]
+
+
+def test_report_counts_every_dropped_paragraph(cleaned):
+    report, paragraphs, dropped = cleaned
+    assert sum(report.dropped.values()) == len(dropped)
+    assert sum(report.kept_per_article.values()) == len(paragraphs)
+    assert set(report.kept_per_article) == {"000", "001", "002", "003", "004"}
+
+
+def test_non_utf8_seed_fails_with_offset_and_writes_nothing(tmp_path):
+    seeds = tmp_path / "seeds"
+    seeds.mkdir()
+    (seeds / "000_ok.txt").write_text("英伟达\n", encoding="utf-8")
+    (seeds / "001_bad.txt").write_bytes("第一行\n".encode() + b"abc\xff")
+    out = tmp_path / "paragraphs.jsonl"
+    with pytest.raises(ChipNerError) as err:
+        clean(seeds, out, None, ROOT / "configs/boilerplate.jsonl")
+    assert "001_bad.txt:2" in str(err.value) and "byte 0xff at byte offset 13" in str(err.value)
+    assert not out.exists()
+
+
+def test_bad_boilerplate_rule_is_named(tmp_path):
+    rules = tmp_path / "rules.jsonl"
+    rules.write_text('{"category": "x", "pattern": "^ok$"}\n{"category": "y", "pattern": "(unclosed"}\n')
+    with pytest.raises(ChipNerError) as err:
+        load_boilerplate_rules(rules)
+    assert "rules.jsonl:2" in str(err.value) and "bad regex" in str(err.value)
