@@ -175,6 +175,86 @@ def agreement_cli(
         write_text(disagreements, "".join(d.describe() + "\n" for d in report.disagreements))
 
 
+@app.command("convert")
+def convert_cli(
+    gold: Path = typer.Argument(..., help="Gold annotations (doccano JSONL)"),
+    paragraphs: Path = typer.Argument(..., help="Cleaned paragraphs (JSONL)"),
+    config: Path = typer.Argument(..., help="Training config whose tokenizer the docs must align with"),
+    train_output: Path = typer.Argument(..., help="Training DocBin (.spacy)"),
+    dev_output: Path = typer.Argument(..., help="Dev DocBin (.spacy)"),
+    dev_articles: str = typer.Option(..., help="Comma-separated article ids held out as dev, e.g. 001"),
+):
+    """Gold -> train/dev DocBins split by article; fails on any span the tokenizer cannot represent."""
+    from .convert import convert
+
+    msg.divider("Convert")
+    try:
+        report = convert(gold, paragraphs, config, train_output, dev_output, dev_articles)
+    except ChipNerError as err:
+        fail(err)
+    rows = [[part, report.docs[part], report.spans[part]] + [report.per_label[part].get(l, 0) for l in LABELS]
+            for part in ("train", "dev")]
+    msg.table(rows, header=["part", "docs", "spans", *LABELS], divider=True)
+    msg.good(f"0 misaligned spans; wrote {train_output} and {dev_output}")
+
+
+@app.command("evaluate")
+def evaluate_cli(
+    model: Path = typer.Argument(..., help="Trained pipeline directory"),
+    dev: Path = typer.Argument(..., help="Dev DocBin (.spacy)"),
+    output: Path = typer.Argument(..., help="Metrics JSON"),
+    displacy_dir: Optional[Path] = typer.Option(None, help="Folder for the displaCy HTML of the dev predictions"),
+    config_name: str = typer.Option("", help="Name of the config, stored in the metrics"),
+):
+    """`spacy evaluate` on dev, plus per-label P/R/F, speed and size in one JSON file."""
+    from .evaluate import evaluate
+
+    msg.divider("Evaluate")
+    metrics = evaluate(model, dev, output, displacy_dir, config_name)
+    rows = [[label, f"{v['p']:.3f}", f"{v['r']:.3f}", f"{v['f']:.3f}"] for label, v in metrics["per_label"].items()]
+    rows.append(["all", f"{metrics['ents_p']:.3f}", f"{metrics['ents_r']:.3f}", f"{metrics['ents_f']:.3f}"])
+    msg.table(rows, header=["label", "P", "R", "F"], divider=True)
+    msg.good(f"Wrote {output}")
+
+
+@app.command("compare-segmenters")
+def compare_segmenters_cli(
+    gold: Path = typer.Argument(..., help="Gold annotations (doccano JSONL)"),
+    paragraphs: Path = typer.Argument(..., help="Cleaned paragraphs (JSONL)"),
+    workdir: Path = typer.Argument(..., help="Where each candidate's data and model go"),
+    output: Path = typer.Argument(..., help="Results JSON"),
+    configs: list[Path] = typer.Option(..., "--config", help="A candidate config (repeat the option)"),
+    dev_articles: str = typer.Option(..., help="Comma-separated article ids held out as dev"),
+    max_steps: Optional[int] = typer.Option(None, help="Override training.max_steps for every candidate"),
+    table: Optional[Path] = typer.Option(None, help="Also write the results as a Markdown table"),
+):
+    """Train and score every tokenizer candidate on the same split; print the comparison."""
+    from .compare_segmenters import compare_segmenters, markdown_table
+    from .io import write_text
+
+    try:
+        results = compare_segmenters(configs, gold, paragraphs, dev_articles, workdir, output, max_steps)
+    except ChipNerError as err:
+        fail(err)
+    rows = [[r["config"], f"{r['ents_f']:.3f}", f"{r['misaligned_spans']}/{r['gold_spans']}",
+             f"{r['chars_per_second']:,}", r["model_size_mb"]] for r in results]
+    msg.table(rows, header=["segmenter", "entity F", "misaligned", "chars/s", "MB"], divider=True)
+    if table is not None:
+        write_text(table, markdown_table(results))
+
+
+@app.command("fetch-pkuseg")
+def fetch_pkuseg_cli(output: Path = typer.Argument(..., help="Directory for features.pkl and weights.npz")):
+    """Unpack pkuseg's pretrained model from its PyPI sdist (research licence; comparison only)."""
+    from .fetch_pkuseg import fetch_pkuseg
+
+    try:
+        path = fetch_pkuseg(output)
+    except ChipNerError as err:
+        fail(err)
+    msg.good(f"pkuseg model in {path}")
+
+
 def main() -> None:
     app()
 

@@ -50,7 +50,8 @@ def test_import_markup_refuses_changed_text(tmp_path):
     assert not out.exists()
 
 
-@pytest.mark.parametrize("command", ["clean", "pre-annotate", "validate", "agreement", "export-markup", "import-markup"])
+@pytest.mark.parametrize("command", ["clean", "pre-annotate", "validate", "agreement", "export-markup",
+                                     "import-markup", "convert", "evaluate", "compare-segmenters", "fetch-pkuseg"])
 def test_every_command_has_help(command):
     result = runner.invoke(app, [command, "--help"])
     assert result.exit_code == 0 and "Usage" in result.output

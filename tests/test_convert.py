@@ -1,0 +1,60 @@
+import pytest
+import spacy
+from spacy.tokens import DocBin
+
+from chip_ner.convert import convert, split_articles
+from chip_ner.errors import ChipNerError
+
+from conftest import ROOT, read_records, write_records
+
+CONFIG = ROOT / "configs/char_latin.cfg"
+
+
+def run(small, dev="901", **kwargs):
+    return convert(small / "gold.jsonl", small / "paragraphs.jsonl", CONFIG, small / "train.spacy",
+                   small / "dev.spacy", dev, **kwargs)
+
+
+def docs(path):
+    return list(DocBin().from_disk(path).get_docs(spacy.blank("zh").vocab))
+
+
+def test_split_by_article(small):
+    report = run(small)
+    assert report.docs == {"train": 2, "dev": 1} and not report.misaligned
+    train, dev = docs(small / "train.spacy"), docs(small / "dev.spacy")
+    assert {d.user_data["id"][:3] for d in train} == {"900"} and {d.user_data["id"][:3] for d in dev} == {"901"}
+    assert [(e.text, e.label_) for e in dev[0].ents] == [("苹果", "COMPANY"), ("谷歌", "COMPANY"), ("TPU", "CHIP")]
+    assert [t.text for t in train[0]][:4] == ["英", "伟", "达", "H100"]
+
+
+def test_misaligned_span_fails_and_is_named(small):
+    records = read_records(small / "gold.jsonl")
+    records[0]["label"] = [[0, 3, "COMPANY"], [3, 6, "CHIP"]]  # `H10` cuts the token `H100`
+    write_records(small / "gold.jsonl", records)
+    with pytest.raises(ChipNerError) as err:
+        run(small)
+    message = str(err.value)
+    assert "1 gold spans do not align" in message
+    assert "gold.jsonl:1 (offset 3)" in message and "CHIP span 'H10'" in message and "['H100']" in message
+    assert not (small / "train.spacy").exists() and not (small / "dev.spacy").exists()
+
+
+def test_allow_misaligned_keeps_the_exact_gold(small):
+    records = read_records(small / "gold.jsonl")
+    records[0]["label"] = [[0, 3, "COMPANY"], [3, 6, "CHIP"]]
+    write_records(small / "gold.jsonl", records)
+    report = run(small, allow_misaligned=True)
+    assert len(report.misaligned) == 1
+    first = next(d for d in docs(small / "train.spacy") if d.user_data["id"] == "900-p000")
+    assert [(e.text, e.label_) for e in first.ents] == [("英伟达", "COMPANY"), ("H10", "CHIP")]
+
+
+@pytest.mark.parametrize("dev", ["", "900,901", "999"])
+def test_bad_split_is_refused(small, dev):
+    with pytest.raises(ChipNerError, match="Invalid article split"):
+        run(small, dev=dev)
+
+
+def test_split_articles_parses_lists():
+    assert split_articles("001, 003") == {"001", "003"}
