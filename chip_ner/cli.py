@@ -255,6 +255,109 @@ def fetch_pkuseg_cli(output: Path = typer.Argument(..., help="Directory for feat
     msg.good(f"pkuseg model in {path}")
 
 
+DOCCANO_URL = typer.Option("http://127.0.0.1:8000/", "--url", help="doccano server URL")
+DOCCANO_PROJECT = typer.Option("chip-ner", "--project", help="doccano project name")
+
+
+def doccano_api(url: str):
+    from .doccano_api import DoccanoAPI
+    from .doccano_server import credentials
+
+    username, password = credentials()
+    return DoccanoAPI(url, username, password)
+
+
+@app.command("doccano-start")
+def doccano_start_cli(
+    root: Path = typer.Option(Path(".doccano"), help="Folder for doccano's venv, database and logs (git-ignored)"),
+    port: int = typer.Option(8000, help="Port on 127.0.0.1"),
+    workers: int = typer.Option(2, help="gunicorn workers"),
+):
+    """Install doccano in its own venv (once), create the admin from DOCCANO_USERNAME/DOCCANO_PASSWORD,
+    and start the web server and task worker on 127.0.0.1."""
+    from .doccano_server import DoccanoServer, credentials
+
+    server = DoccanoServer(root=root, port=port)
+    msg.divider("doccano")
+    try:
+        username, password = credentials()
+        with msg.loading("Installing doccano (first time only, about a minute)..."):
+            installed = server.install()
+        msg.good("Installed doccano" if installed else f"doccano already installed in {server.venv}")
+        server.init(username, password)
+        url = server.start(workers=workers)
+    except ChipNerError as err:
+        fail(err)
+    msg.good(f"doccano is running: open {url} and log in as {username}", f"Stop it with: chip-ner doccano-stop")
+
+
+@app.command("doccano-stop")
+def doccano_stop_cli(
+    root: Path = typer.Option(Path(".doccano"), help="The folder doccano-start used"),
+):
+    """Stop the doccano web server and task worker that doccano-start started."""
+    from .doccano_server import DoccanoServer
+
+    stopped = DoccanoServer(root=root).stop()
+    if stopped:
+        msg.good(f"Stopped doccano ({', '.join(stopped)})")
+    else:
+        msg.info("doccano was not running")
+
+
+@app.command("push")
+def push_cli(
+    paragraphs: Path = typer.Argument(..., help="Cleaned paragraphs (JSONL)"),
+    base: Path = typer.Argument(..., help="Sync state shared with pull (JSONL)"),
+    source: str = typer.Option("patterns", help="Suggestions from: patterns, model or gold"),
+    patterns: Path = typer.Option(Path("configs/patterns.jsonl"), help="entity_ruler patterns"),
+    model: Optional[str] = typer.Option(None, help="Trained pipeline (path or installed package name)"),
+    gold: Path = typer.Option(Path("corpus/annotations/gold.jsonl"), help="Gold, for --source gold"),
+    order: str = typer.Option("corpus", help="corpus, or uncertain (model/pattern disagreement first)"),
+    articles: Optional[str] = typer.Option(None, help="Only these articles, e.g. 000,004"),
+    ids: Optional[str] = typer.Option(None, help="Only these paragraph ids"),
+    limit: Optional[int] = typer.Option(None, help="At most this many paragraphs (after ordering)"),
+    url: str = DOCCANO_URL,
+    project: str = DOCCANO_PROJECT,
+):
+    """Upload paragraphs with suggested spans to doccano for review; skips paragraphs already there."""
+    from .push import push
+
+    msg.divider("Push to doccano")
+    try:
+        guideline = Path("corpus/GUIDELINES.md").read_text(encoding="utf-8") if Path("corpus/GUIDELINES.md").exists() else ""
+        report = push(doccano_api(url), project, paragraphs, base, source, patterns, model, gold, order,
+                      articles, ids, limit, guideline)
+    except ChipNerError as err:
+        fail(err)
+    msg.table([[label, report.spans[label]] for label in LABELS], header=["label", "suggested spans"], divider=True)
+    msg.good(f"Project {project!r} (id {report.project_id}): {report.created} examples created, "
+             f"{report.existing} already there", f"Review them at {url}")
+
+
+@app.command("pull")
+def pull_cli(
+    gold: Path = typer.Argument(..., help="Gold annotations to merge into (doccano JSONL)"),
+    paragraphs: Path = typer.Argument(..., help="Cleaned paragraphs (JSONL)"),
+    base: Path = typer.Argument(..., help="Sync state written by push"),
+    prefer: Optional[str] = typer.Option(None, help="Resolve conflicts: local or remote"),
+    url: str = DOCCANO_URL,
+    project: str = DOCCANO_PROJECT,
+):
+    """Merge the reviewed spans from doccano into the gold (three-way); writes nothing on conflict."""
+    from .pull import pull
+
+    msg.divider("Pull from doccano")
+    try:
+        report = pull(doccano_api(url), project, gold, paragraphs, base, prefer)
+    except ChipNerError as err:
+        fail(err)
+    rows = [[label, report.added[label], report.removed[label], report.relabelled[label]] for label in LABELS]
+    msg.table(rows, header=["label", "added", "removed", "relabelled to"], divider=True)
+    msg.good(f"Merged {report.examples} examples into {gold} ({report.new_records} new records, "
+             f"{report.confirmed} confirmed by a reviewer)")
+
+
 def main() -> None:
     app()
 

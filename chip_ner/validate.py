@@ -79,6 +79,25 @@ def text_mismatch(path: Path, line: int, pid: str, text: str, expected: str) -> 
                          f"({text[offset:offset + 10]!r} vs {expected[offset:offset + 10]!r})", line=line, offset=offset)
 
 
+def checked_spans(path: Path | str, line: Optional[int], pid: str, text: str, spans: list[Any],
+                  problems: list[Problem]) -> list[tuple[int, int, str]]:
+    """The valid spans, sorted; every invalid or overlapping one becomes a Problem."""
+    good = []
+    for span in spans:
+        reason = check_span(span, text)
+        if reason:
+            offset = span[0] if isinstance(span, list) and span and isinstance(span[0], int) else None
+            problems.append(Problem(path, f"{pid}: {reason}", line=line, offset=offset))
+        else:
+            good.append(tuple(span))
+    good.sort()
+    for (s1, e1, l1), (s2, e2, l2) in zip(good, good[1:]):
+        if s2 < e1:
+            problems.append(Problem(path, f"{pid}: overlapping spans {text[s1:e1]!r} ({l1}) and {text[s2:e2]!r} ({l2})",
+                                    line=line, offset=s2))
+    return good
+
+
 def parse_record(path: Path, line: int, record: dict[str, Any], paragraphs: dict[str, dict[str, Any]],
                  problems: list[Problem]) -> Optional[GoldRecord]:
     meta = record.get("meta") if isinstance(record.get("meta"), dict) else {}
@@ -95,19 +114,7 @@ def parse_record(path: Path, line: int, record: dict[str, Any], paragraphs: dict
     if mismatch:
         problems.append(mismatch)
         return None
-    good = []
-    for span in spans:
-        reason = check_span(span, text)
-        if reason:
-            offset = span[0] if isinstance(span, list) and span and isinstance(span[0], int) else None
-            problems.append(Problem(path, f"{pid}: {reason}", line=line, offset=offset))
-        else:
-            good.append(tuple(span))
-    good.sort()
-    for (s1, e1, l1), (s2, e2, l2) in zip(good, good[1:]):
-        if s2 < e1:
-            problems.append(Problem(path, f"{pid}: overlapping spans {text[s1:e1]!r} ({l1}) and {text[s2:e2]!r} ({l2})",
-                                    line=line, offset=s2))
+    good = checked_spans(path, line, pid, text, spans, problems)
     return GoldRecord(line, pid, paragraphs[pid]["article"], text, good, meta)
 
 

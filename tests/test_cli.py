@@ -51,7 +51,8 @@ def test_import_markup_refuses_changed_text(tmp_path):
 
 
 @pytest.mark.parametrize("command", ["clean", "pre-annotate", "validate", "agreement", "export-markup",
-                                     "import-markup", "convert", "evaluate", "compare-segmenters", "fetch-pkuseg"])
+                                     "import-markup", "convert", "evaluate", "compare-segmenters", "fetch-pkuseg",
+                                     "doccano-start", "doccano-stop", "push", "pull"])
 def test_every_command_has_help(command):
     result = runner.invoke(app, [command, "--help"])
     assert result.exit_code == 0 and "Usage" in result.output

@@ -1,0 +1,200 @@
+"""Integration tests against a real doccano server on 127.0.0.1 (started and stopped here).
+
+doccano is installed once into .doccano/venv (git-ignored); the tests are skipped only when
+that install is impossible, with the reason."""
+import shutil
+import socket
+
+import pytest
+
+from chip_ner.doccano_api import DoccanoAPI, utf16_offset
+from chip_ner.doccano_server import DoccanoServer
+from chip_ner.errors import ChipNerError
+from chip_ner.pull import pull
+from chip_ner.push import push
+
+from conftest import DATA, ROOT, read_records, write_records
+
+PASSWORD = "test-only-password"
+EMOJI_TEXT = "💰 苹果使用谷歌TPU，台积电代工，投资约30亿美元。"
+
+
+def free_port():
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return sock.getsockname()[1]
+
+
+@pytest.fixture(scope="module")
+def server(tmp_path_factory):
+    srv = DoccanoServer(root=tmp_path_factory.mktemp("doccano"), port=free_port(), venv_dir=ROOT / ".doccano" / "venv")
+    try:
+        srv.install()
+    except ChipNerError as err:
+        pytest.skip(f"doccano cannot be installed here: {err}")
+    srv.init("admin", PASSWORD)
+    srv.start()
+    yield srv
+    srv.stop()
+    assert not srv.is_up()
+
+
+def spans_of(text, items):
+    out = []
+    for surface, label in items:
+        start = text.index(surface)
+        out.append([start, start + len(surface), label])
+    return out
+
+
+@pytest.fixture
+def corpus(tmp_path):
+    """tests/data plus one paragraph with an emoji before its entities."""
+    shutil.copy(DATA / "paragraphs.jsonl", tmp_path / "paragraphs.jsonl")
+    shutil.copy(DATA / "gold.jsonl", tmp_path / "gold.jsonl")
+    paragraphs = read_records(tmp_path / "paragraphs.jsonl")
+    paragraphs.append({"id": "902-p000", "article": "902", "text": EMOJI_TEXT, "seed": "902.txt", "start": 0,
+                       "end": len(EMOJI_TEXT), "repairs": 0})
+    write_records(tmp_path / "paragraphs.jsonl", paragraphs)
+    gold = read_records(tmp_path / "gold.jsonl")
+    gold.append({"text": EMOJI_TEXT, "meta": {"id": "902-p000", "article": "902"},
+                 "label": spans_of(EMOJI_TEXT, [("苹果", "COMPANY"), ("谷歌", "COMPANY"), ("TPU", "CHIP"),
+                                                ("30亿美元", "MONEY")])})
+    write_records(tmp_path / "gold.jsonl", gold)
+    return tmp_path
+
+
+def api_for(server):
+    return DoccanoAPI(server.url, "admin", PASSWORD)
+
+
+def push_gold(server, corpus, project):
+    return push(api_for(server), project, corpus / "paragraphs.jsonl", corpus / "base.jsonl", source="gold",
+                gold=corpus / "gold.jsonl")
+
+
+def example_ids(api, project):
+    project_id = api.find_project(project)["id"]
+    return project_id, {e["meta"]["id"]: e["id"] for e in api.examples(project_id)}
+
+
+def span_id(api, project_id, example_id, text, surface):
+    start = utf16_offset(text, text.index(surface))
+    return next(s["id"] for s in api.spans(project_id, example_id) if s["start_offset"] == start)
+
+
+def review(server, project):
+    """A reviewer's edits on the emoji paragraph, with UTF-16 offsets as doccano's UI uses."""
+    api = api_for(server).login()
+    project_id, ids = example_ids(api, project)
+    example = ids["902-p000"]
+    labels = api.span_types(project_id)
+    api.delete_span(project_id, example, span_id(api, project_id, example, EMOJI_TEXT, "谷歌"))
+    api.update_span_label(project_id, example, span_id(api, project_id, example, EMOJI_TEXT, "TPU"), labels["COMPANY"])
+    start = EMOJI_TEXT.index("台积电")
+    api.create_span(project_id, example, utf16_offset(EMOJI_TEXT, start), utf16_offset(EMOJI_TEXT, start + 3),
+                    labels["COMPANY"])
+    api.confirm(project_id, example)
+    return api, project_id, ids
+
+
+def gold_spans(corpus, pid):
+    record = next(r for r in read_records(corpus / "gold.jsonl") if r["meta"]["id"] == pid)
+    return [(record["text"][s:e], label) for s, e, label in record["label"]], record["meta"]
+
+
+def test_push_is_idempotent(server, corpus):
+    first = push_gold(server, corpus, "idempotent")
+    second = push_gold(server, corpus, "idempotent")
+    assert (first.created, first.existing) == (4, 0)
+    assert (second.created, second.existing) == (0, 4)
+    api = api_for(server).login()
+    _, ids = example_ids(api, "idempotent")
+    assert sorted(ids) == ["900-p000", "900-p001", "901-p000", "902-p000"]
+
+
+def test_offsets_after_an_emoji_are_utf16_in_doccano(server, corpus):
+    push_gold(server, corpus, "offsets")
+    api = api_for(server).login()
+    project_id, ids = example_ids(api, "offsets")
+    stored = sorted((s["start_offset"], s["end_offset"]) for s in api.spans(project_id, ids["902-p000"]))
+    start = EMOJI_TEXT.index("苹果")  # code point 2, UTF-16 unit 3: the emoji is two units
+    assert stored[0] == (start + 1, start + 3)
+
+
+def test_review_round_trip_merges_exactly(server, corpus):
+    push_gold(server, corpus, "roundtrip")
+    review(server, "roundtrip")
+    before = {pid: gold_spans(corpus, pid)[0] for pid in ("900-p000", "900-p001", "901-p000")}
+    report = pull(api_for(server), "roundtrip", corpus / "gold.jsonl", corpus / "paragraphs.jsonl", corpus / "base.jsonl")
+    spans, meta = gold_spans(corpus, "902-p000")
+    assert spans == [("苹果", "COMPANY"), ("TPU", "COMPANY"), ("台积电", "COMPANY"), ("30亿美元", "MONEY")]
+    assert meta["doccano_confirmed"] is True
+    assert (report.added, report.removed, report.relabelled) == ({"COMPANY": 1}, {"COMPANY": 1}, {"COMPANY": 1})
+    for pid, spans_before in before.items():
+        after, meta = gold_spans(corpus, pid)
+        assert after == spans_before and meta["doccano_confirmed"] is False
+    again = pull(api_for(server), "roundtrip", corpus / "gold.jsonl", corpus / "paragraphs.jsonl", corpus / "base.jsonl")
+    assert not (again.added or again.removed or again.relabelled)
+
+
+def test_conflict_is_reported_and_nothing_is_written(server, corpus):
+    push_gold(server, corpus, "conflict")
+    api, project_id, ids = review(server, "conflict")  # doccano: TPU -> COMPANY
+    gold = read_records(corpus / "gold.jsonl")
+    record = next(r for r in gold if r["meta"]["id"] == "902-p000")
+    start = EMOJI_TEXT.index("TPU")
+    record["label"] = [s if s[0] != start else [start, start + 3, "PERSON"] for s in record["label"]]  # local: PERSON
+    write_records(corpus / "gold.jsonl", gold)
+    gold_bytes, base_bytes = (corpus / "gold.jsonl").read_bytes(), (corpus / "base.jsonl").read_bytes()
+    with pytest.raises(ChipNerError) as err:
+        pull(api_for(server), "conflict", corpus / "gold.jsonl", corpus / "paragraphs.jsonl", corpus / "base.jsonl")
+    message = str(err.value)
+    assert "1 spans were changed both locally and in doccano" in message
+    assert "902-p000: local 'TPU' PERSON" in message and "doccano 'TPU' COMPANY" in message and "was 'TPU' CHIP" in message
+    assert (corpus / "gold.jsonl").read_bytes() == gold_bytes and (corpus / "base.jsonl").read_bytes() == base_bytes
+    pull(api_for(server), "conflict", corpus / "gold.jsonl", corpus / "paragraphs.jsonl", corpus / "base.jsonl",
+         prefer="local")
+    assert ("TPU", "PERSON") in gold_spans(corpus, "902-p000")[0]
+
+
+def test_text_edited_in_doccano_is_refused(server, corpus):
+    push_gold(server, corpus, "edited")
+    api = api_for(server).login()
+    project_id, ids = example_ids(api, "edited")
+    api.request("PATCH", f"v1/projects/{project_id}/examples/{ids['901-p000']}", "edit text",
+                json={"text": "苹果在谷歌TPU上训练。"})
+    gold_bytes = (corpus / "gold.jsonl").read_bytes()
+    with pytest.raises(ChipNerError) as err:
+        pull(api_for(server), "edited", corpus / "gold.jsonl", corpus / "paragraphs.jsonl", corpus / "base.jsonl")
+    assert f"doccano example {ids['901-p000']}" in str(err.value) and "edited in doccano" in str(err.value)
+    assert (corpus / "gold.jsonl").read_bytes() == gold_bytes
+
+
+def test_span_beyond_the_text_is_refused(server, corpus):
+    push_gold(server, corpus, "invalid")
+    api = api_for(server).login()
+    project_id, ids = example_ids(api, "invalid")
+    api.create_span(project_id, ids["900-p001"], 30, 40, api.span_types(project_id)["CHIP"])  # doccano accepts it
+    gold_bytes = (corpus / "gold.jsonl").read_bytes()
+    with pytest.raises(ChipNerError) as err:
+        pull(api_for(server), "invalid", corpus / "gold.jsonl", corpus / "paragraphs.jsonl", corpus / "base.jsonl")
+    assert f"doccano example {ids['900-p001']}" in str(err.value) and "outside the text" in str(err.value)
+    assert (corpus / "gold.jsonl").read_bytes() == gold_bytes
+
+
+@pytest.mark.parametrize("make_api,expected", [
+    (lambda srv: DoccanoAPI(srv.url, "admin", "wrong-password"), "HTTP 400"),
+    (lambda srv: DoccanoAPI(f"http://127.0.0.1:{free_port()}/", "admin", PASSWORD), "server unreachable"),
+])
+def test_bad_server_or_credentials_fail_clearly(server, corpus, make_api, expected):
+    gold_bytes = (corpus / "gold.jsonl").read_bytes()
+    with pytest.raises(ChipNerError) as err:
+        pull(make_api(server), "roundtrip", corpus / "gold.jsonl", corpus / "paragraphs.jsonl", corpus / "base.jsonl")
+    assert expected in str(err.value)
+    assert (corpus / "gold.jsonl").read_bytes() == gold_bytes
+
+
+def test_unknown_project_fails_clearly(server, corpus):
+    with pytest.raises(ChipNerError, match="no project named 'nope'"):
+        pull(api_for(server), "nope", corpus / "gold.jsonl", corpus / "paragraphs.jsonl", corpus / "base.jsonl")
