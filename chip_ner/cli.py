@@ -255,6 +255,99 @@ def fetch_pkuseg_cli(output: Path = typer.Argument(..., help="Directory for feat
     msg.good(f"pkuseg model in {path}")
 
 
+@app.command("cross-validate")
+def cross_validate_cli(
+    gold: Path = typer.Argument(..., help="Gold annotations (doccano JSONL)"),
+    paragraphs: Path = typer.Argument(..., help="Cleaned paragraphs (JSONL)"),
+    config: Path = typer.Argument(..., help="Training config"),
+    workdir: Path = typer.Argument(..., help="Where the fold models go"),
+    predictions: Path = typer.Argument(..., help="Pooled held-out predictions (JSONL)"),
+    summary: Path = typer.Argument(..., help="Fold timings and settings (JSON)"),
+    curve: Optional[Path] = typer.Option(None, help="Also train on 25/50/75% per fold; predictions here"),
+    max_steps: Optional[int] = typer.Option(None, help="Training steps per fold (default: the config's)"),
+    jobs: int = typer.Option(1, help="Training runs in parallel"),
+):
+    """Leave-one-article-out cross-validation (and learning curve) with fresh pipelines per fold."""
+    from .cross_validate import cross_validate
+    from .io import write_json
+
+    msg.divider("Cross-validation")
+    report = cross_validate(gold, paragraphs, config, workdir, predictions, curve, max_steps, jobs=jobs)
+    write_json(summary, {"config": Path(config).stem, "max_steps": max_steps, "runs": len(report.folds),
+                         "minutes": round(report.seconds / 60, 1), "folds": report.folds})
+    msg.good(f"{len(report.folds)} training runs in {report.seconds / 60:.1f} min; predictions in {predictions}")
+
+
+@app.command("predict-baselines")
+def predict_baselines_cli(
+    gold: Path = typer.Argument(..., help="Gold annotations (doccano JSONL)"),
+    paragraphs: Path = typer.Argument(..., help="Cleaned paragraphs (JSONL)"),
+    patterns: Path = typer.Argument(..., help="entity_ruler patterns"),
+    patterns_output: Path = typer.Argument(..., help="Predictions of patterns + MONEY matcher"),
+    jieba_output: Path = typer.Argument(..., help="Predictions of jieba.posseg + MONEY matcher"),
+    curated_output: Optional[Path] = typer.Option(None, help="Predictions of the patterns as curated (not per fold)"),
+):
+    """Predictions of the rule baselines for every gold paragraph (patterns rebuilt per fold)."""
+    from .predict_baselines import predict_baselines
+
+    msg.divider("Baselines")
+    count = predict_baselines(gold, paragraphs, patterns, patterns_output, jieba_output, curated_output)
+    msg.good(f"Predicted {count} paragraphs with each baseline")
+
+
+@app.command("score")
+def score_cli(
+    gold: Path = typer.Argument(..., help="Gold annotations (doccano JSONL)"),
+    paragraphs: Path = typer.Argument(..., help="Cleaned paragraphs (JSONL)"),
+    output_dir: Path = typer.Argument(..., help="Where the scores, error analysis and plots go"),
+    system: list[str] = typer.Option(..., help="NAME=PREDICTIONS.jsonl (repeat); the first is analysed"),
+    curve: Optional[Path] = typer.Option(None, help="Learning-curve predictions"),
+    bootstrap: int = typer.Option(1000, help="Bootstrap resamples for the intervals"),
+):
+    """Score every system on the same gold; error analysis, confusion matrix, learning curve."""
+    from .score import score
+
+    msg.divider("Score")
+    systems = dict(item.split("=", 1) for item in system)
+    result = score(gold, paragraphs, {k: Path(v) for k, v in systems.items()}, next(iter(systems)), output_dir,
+                   curve, bootstrap)
+    rows = [[name, f"{s['micro']['p']:.3f}", f"{s['micro']['r']:.3f}", f"{s['micro']['f']:.3f}",
+             f"{s['micro']['ci95']['f'][0]:.2f}-{s['micro']['ci95']['f'][1]:.2f}"] for name, s in result["scores"].items()]
+    msg.table(rows, header=["system", "P", "R", "F", "F 95% CI"], divider=True)
+    msg.good(f"Wrote {output_dir}")
+
+
+@app.command("benchmark")
+def benchmark_cli(
+    package: str = typer.Argument(..., help="Installed pipeline package, e.g. zh_chip_ner"),
+    wheel: Path = typer.Argument(..., help="Its wheel (for the size)"),
+    paragraphs: Path = typer.Argument(..., help="Cleaned paragraphs, repeated as the benchmark text"),
+    output: Path = typer.Argument(..., help="speed.json"),
+    min_chars: int = typer.Option(1_000_000, help="Benchmark text length"),
+):
+    """chars/s (1 and 2 processes), load time, peak memory and wheel size, beside jieba.posseg."""
+    from .benchmark import benchmark
+
+    msg.divider("Benchmark")
+    result = benchmark(package, wheel, paragraphs, output, min_chars)
+    rows = [[name, f"{r['chars_per_second']:,}", r["load_seconds"], r["peak_rss_mb"]] for name, r in result["runs"].items()]
+    msg.table(rows, header=["engine", "chars/s", "load s", "peak RSS MB"], divider=True)
+    msg.good(f"{result['characters']:,} characters; wheel {result['wheel_size_mb']} MB; wrote {output}")
+
+
+@app.command("report")
+def report_cli(
+    metrics_dir: Path = typer.Argument(..., help="training/metrics"),
+    readme: Path = typer.Argument(..., help="README whose Results section is regenerated"),
+    output: Path = typer.Argument(..., help="Full report (Markdown)"),
+):
+    """Regenerate the README's Results section from the metrics files."""
+    from .report import report
+
+    report(metrics_dir, readme, output)
+    msg.good(f"Updated the Results section of {readme}; full report in {output}")
+
+
 DOCCANO_URL = typer.Option("http://127.0.0.1:8000/", "--url", help="doccano server URL")
 DOCCANO_PROJECT = typer.Option("chip-ner", "--project", help="doccano project name")
 

@@ -58,9 +58,13 @@ def keep_whole_latin_words(doc: Doc) -> Doc:
 
 def build_pre_annotator(patterns_path: Path) -> Language:
     """Blank Chinese pipeline with character tokens, so every pattern offset aligns."""
+    return build_pre_annotator_from(load_patterns(patterns_path))
+
+
+def build_pre_annotator_from(patterns: list[dict[str, Any]]) -> Language:
     nlp = spacy.blank("zh")
     ruler = nlp.add_pipe("entity_ruler")
-    ruler.add_patterns(load_patterns(patterns_path))
+    ruler.add_patterns(patterns)
     nlp.add_pipe("chip_ner_word_boundaries")
     nlp.add_pipe("chip_ner_money")
     return nlp

@@ -19,7 +19,7 @@ def test_project_commands_declare_their_module_and_outputs():
     in_workflows = {step for steps in project["workflows"].values() for step in steps}
     for command in project["commands"]:
         script = " ".join(command["script"])
-        if script.startswith("python -m chip_ner "):
+        if any(line.startswith("python -m chip_ner ") for line in command["script"]):
             module = SHARED_MODULES.get(command["name"], f"chip_ner/{command['name'].replace('-', '_')}.py")
         else:
             module = script.split("--code ")[1].split()[0]

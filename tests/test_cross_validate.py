@@ -1,0 +1,29 @@
+from chip_ner.cross_validate import article_folds, cross_validate, subsample
+from chip_ner.validate import load_gold
+
+from conftest import DATA, ROOT, read_records
+
+GOLD = load_gold(DATA / "gold.jsonl", DATA / "paragraphs.jsonl")
+
+
+def test_one_fold_per_article_and_no_article_on_both_sides():
+    folds = article_folds(GOLD)
+    assert [held for held, _, _ in folds] == ["900", "901"]
+    for held, train, test in folds:
+        assert {r.article for r in test} == {held} and held not in {r.article for r in train}
+
+
+def test_subsample_is_deterministic_and_sized():
+    assert subsample(GOLD, 1.0) == GOLD
+    half = subsample(GOLD, 0.5)
+    assert len(half) == 2 and half == subsample(GOLD, 0.5)
+
+
+def test_cross_validate_predicts_every_held_out_paragraph(tmp_path):
+    report = cross_validate(DATA / "gold.jsonl", DATA / "paragraphs.jsonl", ROOT / "configs/char_latin.cfg",
+                            tmp_path / "cv", tmp_path / "pred.jsonl", tmp_path / "curve.jsonl", max_steps=4,
+                            fractions=(0.5, 1.0))
+    pooled = read_records(tmp_path / "pred.jsonl")
+    assert sorted(r["id"] for r in pooled) == ["900-p000", "900-p001", "901-p000"]
+    assert all(r["fold"] == r["article"] for r in pooled)
+    assert len(read_records(tmp_path / "curve.jsonl")) == 6 and len(report.folds) == 4

@@ -1,0 +1,51 @@
+import json
+import shutil
+
+import pytest
+
+from chip_ner.report import END, START, report, results_markdown
+from chip_ner.score import score
+
+from conftest import DATA, read_records, write_records
+
+
+@pytest.fixture
+def metrics(tmp_path):
+    model = tmp_path / "model.jsonl"
+    write_records(model, [{"id": r["meta"]["id"], "fold": r["meta"]["article"], "label": r["label"]}
+                          for r in read_records(DATA / "gold.jsonl")])
+    score(DATA / "gold.jsonl", DATA / "paragraphs.jsonl", {"model": model}, "model", tmp_path / "m", n_bootstrap=20)
+    speed = {"characters": 1000, "paragraphs": 3, "wheel": "w.whl", "wheel_size_mb": 6.1, "ratio_to_jieba": 0.5,
+             "runs": {"zh_chip_ner (n_process=1)": {"chars_per_second": 100, "load_seconds": 0.5, "peak_rss_mb": 200,
+                                                     "peak_rss_children_mb": 0},
+                      "jieba.posseg": {"chars_per_second": 200, "load_seconds": 0.7, "peak_rss_mb": 150,
+                                       "peak_rss_children_mb": 0}}}
+    (tmp_path / "m" / "speed.json").write_text(json.dumps(speed))
+    return tmp_path / "m"
+
+
+def test_results_come_from_the_metrics_files(metrics):
+    text = results_markdown(metrics)
+    assert "| trained pipeline (`zh_chip_ner` config) | 1.000 | 1.000 | 1.000 (1.00–1.00)" in text
+    assert "| zh_chip_ner (n_process=1) | 100 | 0.5 | 200 |" in text
+    assert "Learning curve" not in text  # not measured, so not shown
+
+
+def test_report_replaces_only_the_marked_section(metrics, tmp_path):
+    readme = tmp_path / "README.md"
+    readme.write_text(f"# Title\n\nintro\n\n{START}\nold numbers\n{END}\n\n## After\n", encoding="utf-8")
+    report(metrics, readme, tmp_path / "report.md")
+    text = readme.read_text(encoding="utf-8")
+    assert "old numbers" not in text and text.startswith("# Title\n\nintro") and text.endswith("## After\n")
+    assert "### Systems side by side" in text and (tmp_path / "report.md").exists()
+
+
+def test_missing_markers_are_an_error(metrics, tmp_path):
+    readme = tmp_path / "README.md"
+    readme.write_text("# no markers\n")
+    with pytest.raises(ValueError, match="lacks the markers"):
+        report(metrics, readme, tmp_path / "report.md")
+
+
+def test_nothing_measured_says_how_to_measure(tmp_path):
+    assert "spacy project run evaluate-all" in results_markdown(tmp_path)

@@ -1,0 +1,81 @@
+import json
+
+import pytest
+
+from chip_ner.score import bootstrap, classify_errors, counts, learning_curve, prf, score, side_by_side_html
+from chip_ner.validate import load_gold
+
+from conftest import DATA, write_records
+
+GOLD = load_gold(DATA / "gold.jsonl", DATA / "paragraphs.jsonl")
+
+
+def predictions(changes=None):
+    preds = {r.id: {"id": r.id, "fold": r.article, "label": list(r.spans)} for r in GOLD}
+    for pid, spans in (changes or {}).items():
+        preds[pid]["label"] = spans
+    return preds
+
+
+def test_prf_counts_exact_spans_only():
+    c = counts([([(0, 3, "COMPANY"), (3, 7, "CHIP")], [(0, 3, "COMPANY"), (3, 6, "CHIP")])])
+    assert prf(c, ["COMPANY"]) == {"p": 1.0, "r": 1.0, "f": 1.0}
+    assert prf(c, ["CHIP"]) == {"p": 0.0, "r": 0.0, "f": 0.0}
+    assert prf(c, ["COMPANY", "CHIP"])["f"] == pytest.approx(0.5)
+
+
+def test_bootstrap_interval_brackets_the_estimate():
+    pairs = [([(0, 1, "CHIP")], [(0, 1, "CHIP")])] * 8 + [([(0, 1, "CHIP")], [])] * 2
+    low, high = bootstrap(pairs, n=300)["micro"]["r"]
+    assert low <= 0.8 <= high and low < high
+
+
+def test_every_error_kind_is_classified():
+    # 900-p000: 英伟达 COMPANY [0,3), H100 CHIP [3,7), 2.5万美元 MONEY [12,18)
+    errors = classify_errors(GOLD, predictions({"900-p000": [(0, 3, "PERSON"), (3, 6, "CHIP"), (8, 10, "CHIP")]}))
+    assert errors["per_label"]["COMPANY"]["wrong_label"] == 1
+    assert errors["per_label"]["CHIP"]["wrong_boundary"] == 1
+    assert errors["per_label"]["MONEY"]["missed"] == 1
+    assert errors["per_label"]["CHIP"]["spurious"] == 1
+    labels, matrix = errors["confusion"]["labels"], errors["confusion"]["matrix"]
+    assert matrix[labels.index("COMPANY")][labels.index("PERSON")] == 1
+    assert matrix[labels.index("MONEY")][labels.index("O")] == 1
+    assert matrix[labels.index("O")][labels.index("CHIP")] == 1
+    kinds = {e["kind"] for e in errors["top_errors"]}
+    assert kinds == {"wrong_label", "wrong_boundary", "missed", "spurious"}
+    assert any("[英伟达]" in e["context"] for e in errors["top_errors"])
+
+
+def test_learning_curve_pools_per_fraction():
+    curve = [{"id": r.id, "fraction": 0.5, "label": []} for r in GOLD] + \
+            [{"id": r.id, "fraction": 1.0, "label": [list(s) for s in r.spans]} for r in GOLD]
+    table = learning_curve(GOLD, curve)
+    assert [(row["fraction"], row["f"]) for row in table] == [(0.5, 0.0), (1.0, 1.0)]
+
+
+def test_side_by_side_page_shows_every_paragraph():
+    page = side_by_side_html(GOLD, predictions({"901-p000": []}))
+    assert page.count("<tr") == 3 and page.count('class="diff"') == 1 and "901-p000 predicted" in page
+
+
+def test_score_writes_everything(tmp_path):
+    model, rules = tmp_path / "model.jsonl", tmp_path / "rules.jsonl"
+    write_records(model, list(predictions().values()))
+    write_records(rules, list(predictions({"900-p001": []}).values()))
+    curve = tmp_path / "curve.jsonl"
+    write_records(curve, [{"id": r.id, "fraction": 1.0, "label": [list(s) for s in r.spans]} for r in GOLD])
+    result = score(DATA / "gold.jsonl", DATA / "paragraphs.jsonl", {"model": model, "rules": rules}, "model",
+                   tmp_path / "out", curve, n_bootstrap=50)
+    assert result["scores"]["model"]["micro"]["f"] == 1.0
+    assert result["scores"]["rules"]["per_fold_f"]["900"] < 1.0 == result["scores"]["rules"]["per_fold_f"]["901"]
+    for name in ("scores.json", "errors.json", "confusion.png", "compare.html", "learning_curve.json", "learning_curve.png"):
+        assert (tmp_path / "out" / name).stat().st_size > 0
+    assert json.loads((tmp_path / "out" / "scores.json").read_text())["main"] == "model"
+
+
+def test_missing_prediction_is_an_error(tmp_path):
+    preds = list(predictions().values())[:2]
+    write_records(tmp_path / "p.jsonl", preds)
+    with pytest.raises(ValueError, match="1 gold paragraphs have no prediction"):
+        score(DATA / "gold.jsonl", DATA / "paragraphs.jsonl", {"model": tmp_path / "p.jsonl"}, "model", tmp_path / "o",
+              n_bootstrap=10)
