@@ -266,13 +266,15 @@ def cross_validate_cli(
     curve: Optional[Path] = typer.Option(None, help="Also train on 25/50/75% per fold; predictions here"),
     max_steps: Optional[int] = typer.Option(None, help="Training steps per fold (default: the config's)"),
     jobs: int = typer.Option(1, help="Training runs in parallel"),
+    patterns: Optional[Path] = typer.Option(None, help="Patterns for configs that use them (rebuilt per fold)"),
 ):
     """Leave-one-article-out cross-validation (and learning curve) with fresh pipelines per fold."""
     from .cross_validate import cross_validate
     from .io import write_json
 
     msg.divider("Cross-validation")
-    report = cross_validate(gold, paragraphs, config, workdir, predictions, curve, max_steps, jobs=jobs)
+    report = cross_validate(gold, paragraphs, config, workdir, predictions, curve, max_steps, jobs=jobs,
+                            patterns=patterns)
     write_json(summary, {"config": Path(config).stem, "max_steps": max_steps, "runs": len(report.folds),
                          "minutes": round(report.seconds / 60, 1), "folds": report.folds})
     msg.good(f"{len(report.folds)} training runs in {report.seconds / 60:.1f} min; predictions in {predictions}")
@@ -315,6 +317,29 @@ def score_cli(
              f"{s['micro']['ci95']['f'][0]:.2f}-{s['micro']['ci95']['f'][1]:.2f}"] for name, s in result["scores"].items()]
     msg.table(rows, header=["system", "P", "R", "F", "F 95% CI"], divider=True)
     msg.good(f"Wrote {output_dir}")
+
+
+@app.command("build-norms")
+def build_norms_cli(output: Path = typer.Argument(Path("configs/t2s_chars.json"), help="Table to write")):
+    """Make the traditional -> simplified character table used as NORM (needs opencc; run once)."""
+    from .build_norms import build_norms
+
+    msg.good(f"{build_norms(output)} characters mapped; wrote {output}")
+
+
+@app.command("script-test")
+def script_test_cli(
+    gold: Path = typer.Argument(..., help="Gold annotations (doccano JSONL)"),
+    paragraphs: Path = typer.Argument(..., help="Cleaned paragraphs (JSONL)"),
+    cv_dir: Path = typer.Argument(..., help="The fold models of cross-validate"),
+    output: Path = typer.Argument(..., help="Predictions on the paragraphs converted to the other script"),
+):
+    """Predict every held-out paragraph converted simplified <-> traditional with its fold's model."""
+    from .script_test import script_test
+
+    msg.divider("Script test")
+    counts = script_test(gold, paragraphs, cv_dir, output)
+    msg.good(f"{counts['converted']} of {counts['paragraphs']} paragraphs changed by the conversion; wrote {output}")
 
 
 @app.command("benchmark")

@@ -15,11 +15,14 @@ from typing import Any, Optional
 
 from sklearn.model_selection import LeaveOneGroupOut
 from spacy.tokens import DocBin
+from spacy.util import load_config
 from wasabi import msg
 
-from . import tokenizer  # noqa: F401  (registers chip_ner.CharLatinTokenizer.v1)
+from . import canonical, money, tokenizer  # noqa: F401  (register what the configs name)
 from .convert import ConvertReport, record_to_doc, tokenizer_from_config, write_docbin
 from .io import write_jsonl
+from .pre_annotate import load_patterns
+from .predict_baselines import fold_patterns
 from .validate import GoldRecord, load_gold
 
 FRACTIONS = (0.25, 0.5, 0.75, 1.0)
@@ -50,7 +53,8 @@ def subsample(records: list[GoldRecord], fraction: float, seed: int = 0) -> list
     return sorted(shuffled[:max(1, round(len(shuffled) * fraction))], key=lambda r: (r.article, r.id))
 
 
-def train_on(config: Path, records: list[GoldRecord], workdir: Path, max_steps: Optional[int], gold_path: Path):
+def train_on(config: Path, records: list[GoldRecord], workdir: Path, max_steps: Optional[int], gold_path: Path,
+             extra_overrides: Optional[dict[str, Any]] = None):
     """Train a fresh pipeline on `records`; returns the loaded last model."""
     import spacy
     from spacy.cli.train import train as spacy_train
@@ -64,7 +68,7 @@ def train_on(config: Path, records: list[GoldRecord], workdir: Path, max_steps: 
         raise RuntimeError(f"{len(report.misaligned)} misaligned spans: run `spacy project run convert` to see them")
     train_path = workdir / "train.spacy"
     write_docbin(docbin, train_path)
-    overrides: dict[str, Any] = {"paths.train": str(train_path), "paths.dev": str(train_path)}
+    overrides: dict[str, Any] = {"paths.train": str(train_path), "paths.dev": str(train_path), **(extra_overrides or {})}
     if max_steps is not None:
         overrides.update({"training.max_steps": max_steps, "training.eval_frequency": max(max_steps // 2, 1)})
     spacy_train(config, workdir / "model", overrides=overrides)
@@ -77,12 +81,26 @@ def predict(nlp, records: list[GoldRecord], fold: str, extra: Optional[dict[str,
              "label": [[e.start_char, e.end_char, e.label_] for e in doc.ents]} for r, doc in zip(records, docs)]
 
 
+def fold_pattern_overrides(config: Path, patterns: Optional[list[dict[str, Any]]], fold_dir: Path) -> dict[str, Any]:
+    """A config that reads `paths.patterns` gets the fold's patterns: those that only the held-out
+    article's gold could have suggested are removed (see predict_baselines.fold_patterns)."""
+    if patterns is None or "patterns" not in load_config(config, interpolate=False).get("paths", {}):
+        return {}
+    path = fold_dir / "patterns.jsonl"
+    write_jsonl(path, patterns)
+    return {"paths.patterns": str(path)}
+
+
 def run_job(config: Path, gold: Path, workdir: Path, max_steps: Optional[int], held_out: str, fraction: float,
-            train_records: list[GoldRecord], test_records: list[GoldRecord]) -> tuple[list[dict[str, Any]], dict[str, Any]]:
+            train_records: list[GoldRecord], test_records: list[GoldRecord],
+            patterns: Optional[list[dict[str, Any]]] = None) -> tuple[list[dict[str, Any]], dict[str, Any]]:
     """One training run: a fold (held-out article) at one training fraction."""
     start = time.perf_counter()
     subset = subsample(train_records, fraction)
-    nlp = train_on(config, subset, Path(workdir) / f"{held_out}-{int(fraction * 100)}", max_steps, gold)
+    fold_dir = Path(workdir) / f"{held_out}-{int(fraction * 100)}"
+    fold_dir.mkdir(parents=True, exist_ok=True)
+    overrides = fold_pattern_overrides(config, patterns, fold_dir)
+    nlp = train_on(config, subset, fold_dir, max_steps, gold, overrides)
     predicted = predict(nlp, test_records, held_out, {"fraction": fraction})
     return predicted, {"held_out": held_out, "fraction": fraction, "train_paragraphs": len(subset),
                        "test_paragraphs": len(test_records), "seconds": round(time.perf_counter() - start)}
@@ -90,7 +108,8 @@ def run_job(config: Path, gold: Path, workdir: Path, max_steps: Optional[int], h
 
 def cross_validate(gold: Path, paragraphs: Path, config: Path, workdir: Path, predictions: Path,
                    curve_predictions: Optional[Path] = None, max_steps: Optional[int] = None,
-                   fractions: tuple[float, ...] = FRACTIONS, jobs: int = 1) -> CrossValReport:
+                   fractions: tuple[float, ...] = FRACTIONS, jobs: int = 1,
+                   patterns: Optional[Path] = None) -> CrossValReport:
     """Train per fold (and per learning-curve fraction, if `curve_predictions`); write the pooled
     held-out predictions. `jobs` training runs go in parallel (one per core)."""
     from concurrent.futures import ProcessPoolExecutor
@@ -98,7 +117,10 @@ def cross_validate(gold: Path, paragraphs: Path, config: Path, workdir: Path, pr
     start = time.perf_counter()
     records = load_gold(gold, paragraphs)
     wanted = fractions if curve_predictions is not None else (1.0,)
-    work = [(held_out, fraction, train, test) for held_out, train, test in article_folds(records) for fraction in wanted]
+    pattern_list = load_patterns(patterns) if patterns is not None else None
+    work = [(held_out, fraction, train, test,
+             fold_patterns(pattern_list, records, held_out) if pattern_list is not None else None)
+            for held_out, train, test in article_folds(records) for fraction in wanted]
     report = CrossValReport()
     pooled: list[dict[str, Any]] = []
     curve: list[dict[str, Any]] = []

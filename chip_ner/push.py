@@ -46,7 +46,7 @@ def write_base(path: Path, base: dict[str, dict[str, Any]]) -> None:
 def model_suggestions(model: str, texts: dict[str, str]) -> dict[str, Spans]:
     import spacy
 
-    from . import tokenizer  # noqa: F401  (a project model's tokenizer)
+    from . import canonical, money, tokenizer  # noqa: F401  (what a project model's config names)
 
     try:
         nlp = spacy.load(model)

@@ -79,9 +79,30 @@ def score_system(records: list[GoldRecord], predictions: dict[str, dict[str, Any
         by_fold[str(predictions[r.id].get("fold", r.article))].append((r.spans, predictions[r.id]["label"]))
     fold_f = {fold: round(prf(counts(p), LABELS)["f"], 4) for fold, p in sorted(by_fold.items())}
     result["per_fold_f"] = fold_f
+    result["recall_by_novelty"] = seen_unseen_recall(records, predictions)
     result["fold_f_mean"] = round(statistics.mean(fold_f.values()), 4)
     result["fold_f_std"] = round(statistics.pstdev(fold_f.values()), 4)
     return result
+
+
+def seen_unseen_recall(records: list[GoldRecord], predictions: dict[str, dict[str, Any]]) -> dict[str, Any]:
+    """Recall per label, split by whether a gold mention's text occurs as a gold mention in the
+    other articles (its fold's training data: "seen") or not ("unseen")."""
+    surfaces: dict[str, set[str]] = defaultdict(set)
+    for r in records:
+        surfaces[r.article].update(r.text[s:e] for s, e, _ in r.spans)
+    hits: dict[str, Counter] = {"seen": Counter(), "unseen": Counter()}
+    totals: dict[str, Counter] = {"seen": Counter(), "unseen": Counter()}
+    for r in records:
+        training = set().union(*(v for article, v in surfaces.items() if article != r.article))
+        predicted = set(predictions[r.id]["label"])
+        for span in r.spans:
+            part = "seen" if r.text[span[0]:span[1]] in training else "unseen"
+            totals[part][span[2]] += 1
+            hits[part][span[2]] += span in predicted
+    return {part: {label: {"recall": round(hits[part][label] / totals[part][label], 4) if totals[part][label] else None,
+                           "mentions": totals[part][label]} for label in LABELS}
+            for part in ("seen", "unseen")}
 
 
 def rounded(values: dict[str, float]) -> dict[str, float]:

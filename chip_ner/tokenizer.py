@@ -12,6 +12,10 @@ from __future__ import annotations
 import re
 from typing import Any
 
+import json
+from pathlib import Path
+
+from spacy.lookups import Lookups
 from spacy.tokens import Doc
 from spacy.util import DummyTokenizer, get_words_and_spaces, registry
 
@@ -49,3 +53,13 @@ def create_char_latin_tokenizer():
         return CharLatinTokenizer(nlp.vocab)
 
     return make_tokenizer
+
+
+@registry.misc("chip_ner.script_norms.v1")
+def script_norms(path: str) -> Lookups:
+    """Lookups whose `lexeme_norm` table maps traditional characters to simplified ones, for
+    `[initialize.lookups]`: NORM (and the model's NORM embedding) becomes script-invariant while
+    the text keeps its script. The tables are saved with the pipeline's vocab."""
+    lookups = Lookups()
+    lookups.add_table("lexeme_norm", json.loads(Path(path).read_text(encoding="utf-8"))["lexeme_norm"])
+    return lookups

@@ -27,3 +27,15 @@ def test_cross_validate_predicts_every_held_out_paragraph(tmp_path):
     assert sorted(r["id"] for r in pooled) == ["900-p000", "900-p001", "901-p000"]
     assert all(r["fold"] == r["article"] for r in pooled)
     assert len(read_records(tmp_path / "curve.jsonl")) == 6 and len(report.folds) == 4
+
+
+def test_script_test_uses_each_fold_model(tmp_path):
+    from chip_ner.script_test import script_test
+
+    cross_validate(DATA / "gold.jsonl", DATA / "paragraphs.jsonl", ROOT / "configs/char_latin.cfg", tmp_path / "cv",
+                   tmp_path / "pred.jsonl", max_steps=2)
+    counts = script_test(DATA / "gold.jsonl", DATA / "paragraphs.jsonl", tmp_path / "cv", tmp_path / "other.jsonl")
+    rows = read_records(tmp_path / "other.jsonl")
+    assert counts == {"paragraphs": 3, "converted": 3}
+    assert rows[0]["text"] == "英偉達H100芯片售價約2.5萬美元。"
+    assert all(len(r["text"]) == len(g["text"]) for r, g in zip(rows, read_records(DATA / "paragraphs.jsonl")))

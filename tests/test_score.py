@@ -79,3 +79,13 @@ def test_missing_prediction_is_an_error(tmp_path):
     with pytest.raises(ValueError, match="1 gold paragraphs have no prediction"):
         score(DATA / "gold.jsonl", DATA / "paragraphs.jsonl", {"model": tmp_path / "p.jsonl"}, "model", tmp_path / "o",
               n_bootstrap=10)
+
+
+def test_recall_is_split_by_seen_and_unseen_names():
+    from chip_ner.score import seen_unseen_recall
+
+    # The two articles share no mention text, so every mention is unseen; 901-p000 loses 谷歌 and TPU.
+    result = seen_unseen_recall(GOLD, predictions({"901-p000": [(0, 2, "COMPANY")]}))
+    assert result["unseen"]["COMPANY"] == {"recall": 0.75, "mentions": 4}
+    assert result["seen"]["COMPANY"] == {"recall": None, "mentions": 0}
+    assert result["unseen"]["CHIP"] == {"recall": 0.6667, "mentions": 3}
