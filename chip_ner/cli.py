@@ -198,6 +198,21 @@ def convert_cli(
     msg.good(f"0 misaligned spans; wrote {train_output} and {dev_output}")
 
 
+@app.command("filter-patterns")
+def filter_patterns_cli(
+    gold: Path = typer.Argument(..., help="Gold annotations (doccano JSONL)"),
+    paragraphs: Path = typer.Argument(..., help="Cleaned paragraphs (JSONL)"),
+    patterns: Path = typer.Argument(..., help="The project's patterns"),
+    output: Path = typer.Argument(..., help="Patterns for the trained pipeline"),
+    held_out: str = typer.Option(..., help="Dev article ids (comma-separated)"),
+):
+    """Drop the patterns only the dev articles' gold could have suggested (no evaluation leak)."""
+    from .filter_patterns import filter_patterns
+
+    kept, removed = filter_patterns(gold, paragraphs, patterns, output, held_out)
+    msg.good(f"Kept {kept} patterns, removed {removed} that only article(s) {held_out} name; wrote {output}")
+
+
 @app.command("evaluate")
 def evaluate_cli(
     model: Path = typer.Argument(..., help="Trained pipeline directory"),

@@ -52,22 +52,29 @@ def make_money_matcher() -> Callable[[str], list[tuple[int, int]]]:
 
 @Language.factory(
     "chip_ner_money",
-    default_config={"matcher": {"@misc": "chip_ner.money_matcher.v1"}, "overwrite": False},
+    default_config={"matcher": {"@misc": "chip_ner.money_matcher.v1"}, "overwrite": False, "authoritative": False},
 )
 def make_money_component(nlp: Language, name: str, matcher: Callable[[str], list[tuple[int, int]]],
-                         overwrite: bool) -> "MoneyComponent":
-    return MoneyComponent(matcher, overwrite)
+                         overwrite: bool, authoritative: bool) -> "MoneyComponent":
+    return MoneyComponent(matcher, overwrite, authoritative)
 
 
 class MoneyComponent:
     """Adds MONEY entities; a match that does not align with tokens is kept in
-    `doc.user_data["chip_ner_misaligned"]` rather than silently dropped."""
+    `doc.user_data["chip_ner_misaligned"]` rather than silently dropped.
 
-    def __init__(self, matcher: Callable[[str], list[tuple[int, int]]], overwrite: bool = False):
+    `authoritative` (placed after the statistical NER): the matcher alone decides what is MONEY,
+    so MONEY entities it did not find are removed and its matches win every overlap."""
+
+    def __init__(self, matcher: Callable[[str], list[tuple[int, int]]], overwrite: bool = False,
+                 authoritative: bool = False):
         self.matcher = matcher
-        self.overwrite = overwrite
+        self.overwrite = overwrite or authoritative
+        self.authoritative = authoritative
 
     def __call__(self, doc: Doc) -> Doc:
+        if self.authoritative:
+            doc.ents = [ent for ent in doc.ents if ent.label_ != "MONEY"]
         spans = []
         for start, end in self.matcher(doc.text):
             span = doc.char_span(start, end, label="MONEY")
@@ -75,7 +82,11 @@ class MoneyComponent:
                 doc.user_data.setdefault("chip_ner_misaligned", []).append((start, end, "MONEY"))
             else:
                 spans.append(span)
-        doc.ents = merge_entities(doc.ents, spans, prefer_new=self.overwrite)
+        if self.authoritative:
+            kept = [ent for ent in doc.ents if not any(ent.start < s.end and s.start < ent.end for s in spans)]
+            doc.ents = sorted(kept + spans, key=lambda span: span.start)
+        else:
+            doc.ents = merge_entities(doc.ents, spans, prefer_new=self.overwrite)
         return doc
 
 

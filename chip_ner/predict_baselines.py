@@ -48,12 +48,15 @@ def non_overlapping(spans: list[tuple[int, int, str]]) -> list[tuple[int, int, s
 
 
 def fold_patterns(patterns: list[dict[str, Any]], records: list[GoldRecord], held_out: str) -> list[dict[str, Any]]:
-    """The patterns minus those only the held-out article's gold could have suggested."""
+    """The patterns minus those only the held-out articles' gold could have suggested
+    (`held_out`: one article id, or several separated by commas)."""
+    held = {a.strip() for a in held_out.split(",")}
+
     def surfaces(rs: list[GoldRecord]) -> set[str]:
         return {r.text[s:e] for r in rs for s, e, _ in r.spans}
 
-    only_held_out = surfaces([r for r in records if r.article == held_out]) - \
-        surfaces([r for r in records if r.article != held_out])
+    only_held_out = surfaces([r for r in records if r.article in held]) - \
+        surfaces([r for r in records if r.article not in held])
     return [p for p in patterns if p["pattern"] not in only_held_out]
 
 

@@ -78,3 +78,13 @@ def test_component_records_misaligned_matches_instead_of_dropping_them():
     doc = nlp("cost x20亿美元 total")
     assert list(doc.ents) == []
     assert doc.user_data["chip_ner_misaligned"] == [(6, 11, "MONEY")]
+
+
+def test_authoritative_component_decides_money_after_the_ner():
+    nlp = spacy.blank("zh")
+    nlp.add_pipe("chip_ner_money", config={"authoritative": True})
+    doc = nlp.make_doc("参数约30亿,投资40亿美元于英伟达")
+    doc.ents = [doc.char_span(3, 6, label="MONEY"), doc.char_span(10, 13, label="COMPANY"),
+                doc.char_span(15, 18, label="COMPANY")]  # a wrong MONEY, and a COMPANY overlapping the amount
+    doc = nlp.get_pipe("chip_ner_money")(doc)
+    assert [(e.text, e.label_) for e in doc.ents] == [("40亿美元", "MONEY"), ("英伟达", "COMPANY")]

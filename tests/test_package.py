@@ -10,7 +10,7 @@ from weasel.util import load_project_config
 
 from conftest import ROOT, copy_project
 
-STEPS = ["clean", "convert", "train", "evaluate", "package"]
+SKIPPED = {"pre-annotate", "agreement", "validate"}  # corpus checks, tested in test_project.py
 TRAIN_OVERRIDES = ["--training.max_steps", "200", "--training.eval_frequency", "100"]
 UNSEEN = "据路透社报道，英伟达将向台积电订购更多H200芯片，金额约为30亿美元，黄仁勋对此表示乐观。"
 
@@ -30,7 +30,7 @@ def project(tmp_path_factory):
     copy_project(project_dir)
     config = load_project_config(project_dir)
     commands = {c["name"]: c for c in config["commands"]}
-    for step in STEPS:
+    for step in [s for s in config["workflows"]["all"] if s not in SKIPPED]:
         run_command(project_dir, commands[step], TRAIN_OVERRIDES if step == "train" else ())
     return project_dir, config["vars"]
 
@@ -57,7 +57,8 @@ def test_wheel_installs_and_loads_in_a_fresh_venv(project, tmp_path):
         "import json, spacy\n"
         f"nlp = spacy.load({name!r})\n"
         f"doc = nlp({UNSEEN!r})\n"
-        "print(json.dumps({'meta': nlp.meta, 'ents': [[e.start_char, e.end_char, e.label_, e.text] for e in doc.ents]}))\n"
+        "print(json.dumps({'meta': nlp.meta, 'ents': [[e.start_char, e.end_char, e.label_, e.text] for e in doc.ents],\n"
+        "                  'ids': {e.text: e.id_ for e in doc.ents}, 'money': [e._.money for e in doc.ents if e.label_ == 'MONEY']}))\n"
     )
     result = subprocess.run([str(python), "-c", script], capture_output=True, text=True, cwd=tmp_path)
     assert result.returncode == 0, result.stderr
@@ -68,3 +69,6 @@ def test_wheel_installs_and_loads_in_a_fresh_venv(project, tmp_path):
     for start, end, label, text in output["ents"]:
         assert 0 <= start < end <= len(UNSEEN) and UNSEEN[start:end] == text
         assert label in {"CHIP", "COMPANY", "MONEY", "PERSON"}
+    # the rules and canonical IDs travel inside the wheel
+    assert output["ids"].get("英伟达") == "nvidia" and output["ids"].get("台积电") == "tsmc"
+    assert output["money"] == [{"value": 3e9, "min": 3e9, "max": 3e9, "currency": "USD", "approximate": False}]

@@ -1,0 +1,19 @@
+from chip_ner.filter_patterns import filter_patterns
+
+from conftest import DATA, read_records, write_records
+
+
+def test_patterns_only_the_dev_article_names_are_removed(tmp_path):
+    patterns = tmp_path / "patterns.jsonl"
+    write_records(patterns, [{"label": "COMPANY", "pattern": p, "id": i} for p, i in
+                             (("英伟达", "nvidia"), ("谷歌", "google"), ("台积电", "tsmc"))])
+    kept, removed = filter_patterns(DATA / "gold.jsonl", DATA / "paragraphs.jsonl", patterns, tmp_path / "out.jsonl", "901")
+    assert (kept, removed) == (2, 1)
+    assert [r["pattern"] for r in read_records(tmp_path / "out.jsonl")] == ["英伟达", "台积电"]
+
+
+def test_several_dev_articles(tmp_path):
+    patterns = tmp_path / "patterns.jsonl"
+    write_records(patterns, [{"label": "COMPANY", "pattern": "英伟达"}, {"label": "COMPANY", "pattern": "谷歌"}])
+    kept, removed = filter_patterns(DATA / "gold.jsonl", DATA / "paragraphs.jsonl", patterns, tmp_path / "o.jsonl", "900,901")
+    assert (kept, removed) == (0, 2)
