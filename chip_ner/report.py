@@ -110,7 +110,7 @@ def results_markdown(metrics_dir: Path, top_errors: int = 30) -> str:
              f"are pooled. 95% intervals: {scores['bootstrap']} bootstrap resamples of the paragraphs.")
     if cv:
         intro += (f" Each fold trains a fresh pipeline from `configs/{cv['config']}.cfg` for {cv['max_steps']} steps "
-                  f"(the packaged model trains 3,000), the last model is used; wall time {cv['minutes']:.0f} min "
+                  f"(the packaged model up to 3,000, with early stopping on dev), the last model is used; wall time {cv['minutes']:.0f} min "
                   f"for {cv['runs']} training runs on 2 cores.")
     parts += [intro, "", "Reproduce: `spacy project run evaluate-all` (then `spacy project run report`).", "",
               "### Systems side by side (`training/metrics/scores.json`)", "", systems_table(scores), "",

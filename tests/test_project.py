@@ -49,3 +49,13 @@ def test_corpus_steps_on_a_fresh_copy(tmp_path):
     assert "Gold spans" in result.stdout and "gold records valid" in result.stdout
     reruns = [weasel_run(tmp_path, step).stdout for step in CORPUS_STEPS]
     assert all("Skipping" in out for out in reruns), reruns
+
+
+def test_cross_validation_rebuilds_the_patterns_per_fold():
+    """The project's patterns were curated after reading the articles: every command that scores
+    an article with a trained pipeline must get them filtered (no evaluation leak)."""
+    project = srsly.read_yaml(ROOT / "project.yml")
+    commands = {c["name"]: " ".join(c["script"]) for c in project["commands"]}
+    assert "--patterns configs/${vars.patterns}.jsonl" in commands["cross-validate"]
+    assert "--paths.patterns corpus/patterns_train.jsonl" in commands["train"]
+    assert "--held-out ${vars.dev_articles}" in commands["filter-patterns"]
