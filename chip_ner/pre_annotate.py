@@ -8,7 +8,7 @@ from __future__ import annotations
 from collections import Counter
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
+from typing import Any, Iterable
 
 import spacy
 from spacy.language import Language
@@ -68,6 +68,11 @@ def build_pre_annotator_from(patterns: list[dict[str, Any]]) -> Language:
     nlp.add_pipe("chip_ner_word_boundaries")
     nlp.add_pipe("chip_ner_money")
     return nlp
+
+
+def entity_spans(nlp: Language, texts: Iterable[str]) -> list[list[tuple[int, int, str]]]:
+    """(start, end, label) of every entity, per text, as any pipeline predicts them."""
+    return [[(e.start_char, e.end_char, e.label_) for e in doc.ents] for doc in nlp.pipe(texts)]
 
 
 def doc_to_record(doc: Doc, paragraph: dict[str, Any], source: str) -> dict[str, Any]:

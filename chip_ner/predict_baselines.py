@@ -61,10 +61,9 @@ def fold_patterns(patterns: list[dict[str, Any]], records: list[GoldRecord], hel
 
 
 def pattern_entities(records: list[GoldRecord], patterns: list[dict[str, Any]]) -> list[list[tuple[int, int, str]]]:
-    from .pre_annotate import build_pre_annotator_from
+    from .pre_annotate import build_pre_annotator_from, entity_spans
 
-    nlp = build_pre_annotator_from(patterns)
-    return [[(e.start_char, e.end_char, e.label_) for e in doc.ents] for doc in nlp.pipe(r.text for r in records)]
+    return entity_spans(build_pre_annotator_from(patterns), (r.text for r in records))
 
 
 def per_fold_pattern_entities(records: list[GoldRecord], patterns: list[dict[str, Any]]) -> list[list[tuple]]:

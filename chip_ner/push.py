@@ -17,6 +17,7 @@ from .clean import load_paragraphs
 from .doccano_api import DoccanoAPI, utf16_offset
 from .errors import ChipNerError, Problem
 from .io import read_jsonl, write_jsonl
+from .pre_annotate import entity_spans
 from .validate import load_gold
 
 Spans = list[tuple[int, int, str]]
@@ -53,18 +54,13 @@ def model_suggestions(model: str, texts: dict[str, str]) -> dict[str, Spans]:
     except OSError as err:
         raise ChipNerError("Cannot load the model for suggestions", [Problem(model, str(err))],
                            "Train it first (spacy project run train) or pass an installed package name.") from None
-    ids = list(texts)
-    return {pid: [(e.start_char, e.end_char, e.label_) for e in doc.ents]
-            for pid, doc in zip(ids, nlp.pipe(texts[pid] for pid in ids))}
+    return dict(zip(texts, entity_spans(nlp, texts.values())))
 
 
 def pattern_suggestions(patterns: Path, texts: dict[str, str]) -> dict[str, Spans]:
     from .pre_annotate import build_pre_annotator
 
-    nlp = build_pre_annotator(patterns)
-    ids = list(texts)
-    return {pid: [(e.start_char, e.end_char, e.label_) for e in doc.ents]
-            for pid, doc in zip(ids, nlp.pipe(texts[pid] for pid in ids))}
+    return dict(zip(texts, entity_spans(build_pre_annotator(patterns), texts.values())))
 
 
 def disagreement(a: Spans, b: Spans) -> float:
