@@ -93,11 +93,11 @@ def seen_unseen_recall(records: list[GoldRecord], predictions: dict[str, dict[st
         surfaces[r.article].update(r.text[s:e] for s, e, _ in r.spans)
     hits: dict[str, Counter] = {"seen": Counter(), "unseen": Counter()}
     totals: dict[str, Counter] = {"seen": Counter(), "unseen": Counter()}
+    training = {held: set().union(*(v for article, v in surfaces.items() if article != held)) for held in surfaces}
     for r in records:
-        training = set().union(*(v for article, v in surfaces.items() if article != r.article))
         predicted = set(predictions[r.id]["label"])
         for span in r.spans:
-            part = "seen" if r.text[span[0]:span[1]] in training else "unseen"
+            part = "seen" if r.text[span[0]:span[1]] in training[r.article] else "unseen"
             totals[part][span[2]] += 1
             hits[part][span[2]] += span in predicted
     return {part: {label: {"recall": round(hits[part][label] / totals[part][label], 4) if totals[part][label] else None,
