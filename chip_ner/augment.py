@@ -19,6 +19,8 @@ from spacy.language import Language
 from spacy.training import Example
 from spacy.util import registry
 
+from .versions import version_patterns
+
 SWAP_LABELS = ("CHIP", "COMPANY", "PERSON")
 
 
@@ -91,9 +93,10 @@ def create_entity_swap(gazetteer: str, level: float = 0.5, script_table: Optiona
 
 
 @registry.readers("chip_ner.patterns.v1")
-def read_patterns(patterns: str, gazetteer: Optional[str] = None) -> list[dict]:
+def read_patterns(patterns: str, gazetteer: Optional[str] = None, chip_versions: bool = False) -> list[dict]:
     """The entity_ruler's patterns: the project's list plus the independent gazetteer (same
-    surface twice: the first wins). Cross-validation swaps `patterns` for its per-fold list."""
+    surface twice: the first wins). Cross-validation swaps `patterns` for its per-fold list.
+    `chip_versions` adds the naming-scheme token patterns of their CHIP families (versions.py)."""
     merged, seen = [], set()
     for path in (patterns, gazetteer):
         if not path:
@@ -103,4 +106,4 @@ def read_patterns(patterns: str, gazetteer: Optional[str] = None) -> list[dict]:
             if key not in seen:
                 seen.add(key)
                 merged.append(entry)
-    return merged
+    return merged + version_patterns(merged) if chip_versions else merged

@@ -18,7 +18,7 @@ from spacy.tokens import DocBin
 from spacy.util import load_config
 from wasabi import msg
 
-from . import augment, canonical, money, tokenizer  # noqa: F401  (register what the configs name)
+from . import spacy_code  # noqa: F401  (registers what the configs name)
 from .convert import ConvertReport, record_to_doc, tokenizer_from_config, write_docbin
 from .io import write_jsonl
 from .pre_annotate import load_patterns

@@ -12,7 +12,7 @@ from spacy.language import Language
 from spacy.training import Example
 
 from . import LABELS
-from . import canonical, money, tokenizer  # noqa: F401  (register what the pipelines name)
+from . import spacy_code  # noqa: F401  (registers what the pipelines name)
 from .convert import read_docs
 from .io import write_json
 

@@ -47,7 +47,7 @@ def write_base(path: Path, base: dict[str, dict[str, Any]]) -> None:
 def model_suggestions(model: str, texts: dict[str, str]) -> dict[str, Spans]:
     import spacy
 
-    from . import canonical, money, tokenizer  # noqa: F401  (what a project model's config names)
+    from . import spacy_code  # noqa: F401  (registers what a project model's config names)
 
     try:
         nlp = spacy.load(model)

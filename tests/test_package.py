@@ -12,7 +12,7 @@ from conftest import ROOT, copy_project
 
 SKIPPED = {"pre-annotate", "agreement", "validate"}  # corpus checks, tested in test_project.py
 TRAIN_OVERRIDES = ["--training.max_steps", "200", "--training.eval_frequency", "100"]
-UNSEEN = "据路透社报道，英伟达将向台积电订购更多H200芯片，金额约为30亿美元，黄仁勋对此表示乐观。"
+UNSEEN = "据路透社报道，英伟达将向台积电订购更多H200芯片，金额约为30亿美元，黄仁勋对此表示乐观，高级分析师王小明认为需求强劲。"
 
 
 def run_command(project_dir, command, extra=()):
@@ -71,4 +71,5 @@ def test_wheel_installs_and_loads_in_a_fresh_venv(project, tmp_path):
         assert label in {"CHIP", "COMPANY", "MONEY", "PERSON"}
     # the rules and canonical IDs travel inside the wheel
     assert output["ids"].get("英伟达") == "nvidia" and output["ids"].get("台积电") == "tsmc"
+    assert [text for *_, label, text in output["ents"] if label == "PERSON" and text == "王小明"], "person cues missing"
     assert output["money"] == [{"value": 3e9, "min": 3e9, "max": 3e9, "currency": "USD", "approximate": False}]

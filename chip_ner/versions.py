@@ -1,0 +1,88 @@
+"""Chip naming schemes: from `TPU v4` in a list, also find `TPUv5`, `Cloud TPU v7`, `CloudTPUv6e`.
+
+A list names the versions someone knew of; news names the next one. Every CHIP entry that is a
+family plus a version (`TPU v4`, `Gaudi 3`, `Maia 100`, `MI300X`, `昇腾910B`) contributes its
+family with the version's shape (a `v` and one or two digits; or as many digits as it had),
+any letter suffix, written glued or spaced (`TPUv4` is one token of the CharLatin tokenizer,
+`TPU v4` two). The entity_ruler then matches these token patterns beside the phrase list,
+and keeps the longest match, so `Cloud TPU v4` beats `Cloud TPU`.
+
+Families of one Latin letter (`M4`, `H20`) and generic words (`AI 100`) are left out: too
+many other things look like them. Families come from the lists they are given (the gazetteer,
+curated independently of the articles, and the per-fold patterns), so nothing leaks.
+"""
+from __future__ import annotations
+
+import itertools
+import re
+from typing import Any, Iterable
+
+HAN = r"\u3400-\u9fff"
+ENTRY = re.compile(rf"(?P<family>[A-Za-z][A-Za-z ]*?[A-Za-z]|[{HAN}]{{2,4}})\s?(?P<version>v?\d+)[A-Za-z]?")
+GENERIC_FAMILIES = {"ai", "gpu", "cpu", "npu", "asic", "soc"}  # industry-wide categories (guidelines: not CHIP)
+
+
+def version_shape(version: str) -> str:
+    """`v4` -> `v\\d{1,2}`, `300` -> `\\d{3}`: the shape, not the number, with an optional letter suffix."""
+    if version.startswith("v"):
+        return r"v\d{1,2}[a-z]?"
+    return rf"\d{{{len(version)}}}[a-z]?"
+
+
+def chip_families(entries: Iterable[dict[str, Any]]) -> dict[str, set[str]]:
+    """family (as written) -> version shapes, from the CHIP entries that are family + version."""
+    families: dict[str, set[str]] = {}
+    for entry in entries:
+        pattern = entry.get("pattern")
+        if entry.get("label") != "CHIP" or not isinstance(pattern, str):
+            continue
+        match = ENTRY.fullmatch(pattern)
+        if not match:
+            continue
+        family = match.group("family")
+        if family.lower() in GENERIC_FAMILIES:
+            continue
+        families.setdefault(family, set()).add(version_shape(match.group("version")))
+    return families
+
+
+def latin_token_variants(words: list[str], version: str) -> Iterable[list[tuple[str, bool]]]:
+    """Every way of gluing `Cloud`, `TPU`, `v5e` into tokens (each gap spaced or not), as
+    (lower-case text or regex, is_regex) per token."""
+    parts = [(re.escape(w.lower()), False) for w in words] + [(version, True)]
+    for gaps in itertools.product((True, False), repeat=len(parts) - 1):
+        tokens, current = [], parts[0]
+        for spaced, part in zip(gaps, parts[1:]):
+            if spaced:
+                tokens.append(current)
+                current = part
+            else:
+                current = (current[0] + part[0], current[1] or part[1])
+        tokens.append(current)
+        yield tokens
+
+
+def token_spec(text: str, is_regex: bool) -> dict[str, Any]:
+    """An exact LOWER match where the token is a family word (a hash lookup), a regex only where
+    the version is: the Matcher tests a first-token regex on every token of every Doc."""
+    return {"LOWER": {"REGEX": f"^{text}$"}} if is_regex else {"LOWER": re.sub(r"\\(.)", r"\1", text)}
+
+
+def version_patterns(entries: Iterable[dict[str, Any]]) -> list[dict[str, Any]]:
+    """entity_ruler token patterns (label CHIP) for every family's naming scheme. Versions that
+    are one token (`TPUv5`, `MI355X`) share one regex, so the ruler tests one regex per token."""
+    patterns, single_tokens = [], []
+    for family, shapes in sorted(chip_families(entries).items()):
+        version = "(?:" + "|".join(sorted(shapes)) + ")"
+        if re.match(rf"[{HAN}]", family):
+            patterns.append({"label": "CHIP", "pattern": [{"NORM": c} for c in family]
+                             + [{"LOWER": {"REGEX": f"^{version}$"}}]})
+            continue
+        for tokens in latin_token_variants(family.split(), version):
+            if len(tokens) == 1:
+                single_tokens.append(tokens[0][0])
+            else:
+                patterns.append({"label": "CHIP", "pattern": [token_spec(*token) for token in tokens]})
+    if single_tokens:
+        patterns.append({"label": "CHIP", "pattern": [{"LOWER": {"REGEX": "^(?:" + "|".join(dict.fromkeys(single_tokens)) + ")$"}}]})
+    return patterns
