@@ -32,7 +32,13 @@ HAN = r"\u3400-\u9fff"
 # A Latin name: capitalised first word, then up to two more words, an initial (`R.`) allowed.
 LATIN_NAME = re.compile(r"[A-Z][A-Za-z'’\-]+(?:[ \u00a0](?:[A-Z]\.[ \u00a0])?[A-Za-z][A-Za-z'’\-]+){0,2}(?![A-Za-z0-9])")
 TRANSLITERATED_LEFT = re.compile(rf"[{HAN}]{{1,5}}[·・•]")  # 比尔·盖茨: up to the middle dot
-BYLINE_SEPARATOR = r"[:：|丨/]"
+HAN_CHAR = re.compile(rf"[{HAN}]")
+HAN_RUN = re.compile(rf"[{HAN}]+")
+SPACES = re.compile(r"[ \u00a0\u3000]*")
+APPOSITIVE_COMMA = re.compile(r"[,，][ \u00a0\u3000]*")
+OUTLET = re.compile(r"[^\s|丨:：]{2,12}[ \u00a0\u3000]+")
+BYLINE_SEPARATOR = re.compile(r"[:：|丨/]")
+BYLINE_GAP = re.compile(rf"\s*{BYLINE_SEPARATOR.pattern}?\s*")
 APPOSITIVE_WINDOW = 15  # how far back `作为` may stand before `<title>,<name>`
 
 
@@ -108,7 +114,7 @@ class PersonCues:
         if pos >= len(text):
             return True
         char = text[pos]
-        if not re.match(rf"[{HAN}]", char):
+        if not HAN_CHAR.match(char):
             return not char.isalnum() or char.isascii()
         return not bylines and any(text.startswith(word, pos) for word in self.after_words)
 
@@ -119,7 +125,7 @@ class PersonCues:
         dot = TRANSLITERATED_LEFT.match(text, start)
         if dot:
             for end in range(dot.end() + 2, min(dot.end() + 4, len(text)) + 1):
-                if re.fullmatch(rf"[{HAN}]+", text[dot.end():end]) and self.is_boundary(text, end, bylines):
+                if HAN_RUN.fullmatch(text, dot.end(), end) and self.is_boundary(text, end, bylines):
                     return end
             return None
         surname_len = next((n for n in (2, 1) if text[start:start + n] in self.surnames), 0)
@@ -127,7 +133,7 @@ class PersonCues:
             return None
         for end in range(start + surname_len + 1, start + surname_len + 3):
             candidate = text[start:end]
-            if len(candidate) != end - start or not re.fullmatch(rf"[{HAN}]+", candidate):
+            if len(candidate) != end - start or not HAN_RUN.fullmatch(candidate):
                 continue
             if any(cue in candidate for cue in self.cue_words):
                 continue
@@ -145,19 +151,19 @@ class PersonCues:
     def after_title(self, text: str) -> Iterable[tuple[int, int]]:
         for cue in self.titles.finditer(text):
             start = cue.end()
-            gap = re.compile(r"[ \u00a0\u3000]*").match(text, start).end()
+            gap = SPACES.match(text, start).end()
             if gap < len(text) and text[gap] in ",，" and "作为" in text[max(0, cue.start() - APPOSITIVE_WINDOW):cue.start()]:
-                gap = re.compile(r"[,，][ \u00a0\u3000]*").match(text, gap).end()
+                gap = APPOSITIVE_COMMA.match(text, gap).end()
             end = self.name_end(text, gap)
             if end:
                 yield gap, end
 
     def after_byline(self, text: str) -> Iterable[tuple[int, int]]:
         for cue in self.bylines.finditer(text):
-            sep = re.compile(rf"\s*{BYLINE_SEPARATOR}?\s*").match(text, cue.end())
-            if len(cue.group()) == 1 and not re.search(BYLINE_SEPARATOR, sep.group()):
+            sep = BYLINE_GAP.match(text, cue.end())
+            if len(cue.group()) == 1 and not BYLINE_SEPARATOR.search(sep.group()):
                 continue  # `文`, `图` need a separator to be a byline
-            if sep.end() == cue.end() and sep.end() < len(text) and re.match(rf"[{HAN}]", text[sep.end()]):
+            if sep.end() == cue.end() and sep.end() < len(text) and HAN_CHAR.match(text, sep.end()):
                 continue  # `记者会`, `编辑部`: not a byline without a separator
             for start in self.byline_name_starts(text, sep.end()):
                 end = self.name_end(text, start, bylines=True)
@@ -169,7 +175,7 @@ class PersonCues:
     def byline_name_starts(text: str, start: int) -> list[int]:
         """The name directly, or after the outlet (`文|自象限  周游`, `摄影:界面新闻 范剑磊`)."""
         starts = [start]
-        outlet = re.compile(r"[^\s|丨:：]{2,12}[ \u00a0\u3000]+").match(text, start)
+        outlet = OUTLET.match(text, start)
         if outlet:
             starts.append(outlet.end())
         return starts

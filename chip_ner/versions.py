@@ -46,26 +46,23 @@ def chip_families(entries: Iterable[dict[str, Any]]) -> dict[str, set[str]]:
     return families
 
 
-def latin_token_variants(words: list[str], version: str) -> Iterable[list[tuple[str, bool]]]:
-    """Every way of gluing `Cloud`, `TPU`, `v5e` into tokens (each gap spaced or not), as
-    (lower-case text or regex, is_regex) per token."""
-    parts = [(re.escape(w.lower()), False) for w in words] + [(version, True)]
-    for gaps in itertools.product((True, False), repeat=len(parts) - 1):
-        tokens, current = [], parts[0]
-        for spaced, part in zip(gaps, parts[1:]):
+def latin_token_variants(words: list[str], version: str) -> Iterable[tuple[list[str], str]]:
+    """Every way of gluing `Cloud`, `TPU`, `v5e` into tokens (each gap spaced or not), as the
+    family words that stand as tokens of their own (matched exactly: a hash lookup) and the regex
+    of the token that holds the version (the Matcher tests a first-token regex on every token)."""
+    words = [w.lower() for w in words]
+    for gaps in itertools.product((True, False), repeat=len(words)):  # the last gap: before the version
+        exact, current = [], words[0]
+        for spaced, word in zip(gaps, words[1:]):
             if spaced:
-                tokens.append(current)
-                current = part
+                exact.append(current)
+                current = word
             else:
-                current = (current[0] + part[0], current[1] or part[1])
-        tokens.append(current)
-        yield tokens
-
-
-def token_spec(text: str, is_regex: bool) -> dict[str, Any]:
-    """An exact LOWER match where the token is a family word (a hash lookup), a regex only where
-    the version is: the Matcher tests a first-token regex on every token of every Doc."""
-    return {"LOWER": {"REGEX": f"^{text}$"}} if is_regex else {"LOWER": re.sub(r"\\(.)", r"\1", text)}
+                current += word
+        if gaps[-1]:
+            exact.append(current)
+            current = ""
+        yield exact, re.escape(current) + version
 
 
 def version_patterns(entries: Iterable[dict[str, Any]]) -> list[dict[str, Any]]:
@@ -78,11 +75,12 @@ def version_patterns(entries: Iterable[dict[str, Any]]) -> list[dict[str, Any]]:
             patterns.append({"label": "CHIP", "pattern": [{"NORM": c} for c in family]
                              + [{"LOWER": {"REGEX": f"^{version}$"}}]})
             continue
-        for tokens in latin_token_variants(family.split(), version):
-            if len(tokens) == 1:
-                single_tokens.append(tokens[0][0])
+        for exact, version_token in latin_token_variants(family.split(), version):
+            if exact:
+                patterns.append({"label": "CHIP", "pattern": [{"LOWER": w} for w in exact]
+                                 + [{"LOWER": {"REGEX": f"^{version_token}$"}}]})
             else:
-                patterns.append({"label": "CHIP", "pattern": [token_spec(*token) for token in tokens]})
+                single_tokens.append(version_token)
     if single_tokens:
         patterns.append({"label": "CHIP", "pattern": [{"LOWER": {"REGEX": "^(?:" + "|".join(dict.fromkeys(single_tokens)) + ")$"}}]})
     return patterns
