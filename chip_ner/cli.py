@@ -1,9 +1,16 @@
-"""`chip-ner` command line: thin typer wrappers over the importable step functions."""
+"""`chip-ner` command line: thin typer wrappers over the importable step functions.
+
+Bad input fails in one of two ways only: typer rejects a missing input file, a bad choice or a
+malformed option as a usage error naming the parameter, and every ChipNerError a step raises is
+rendered by `fail()` (title, one located problem a line, hint) through the `command` decorator.
+"""
 from __future__ import annotations
 
+import enum
+import functools
 from collections import Counter
 from pathlib import Path
-from typing import Optional
+from typing import Any, Callable, Optional
 
 import typer
 from wasabi import msg
@@ -11,8 +18,9 @@ from wasabi import msg
 from . import LABELS
 from .errors import ChipNerError
 
+# rich_markup_mode=None: plain click errors, so a usage error stays one line at any terminal width.
 app = typer.Typer(help="chip-ner: build the AI-chip NER corpus and model.", no_args_is_help=True,
-                  pretty_exceptions_enable=False)
+                  pretty_exceptions_enable=False, rich_markup_mode=None)
 
 
 def fail(err: ChipNerError) -> None:
@@ -27,6 +35,77 @@ def fail(err: ChipNerError) -> None:
     raise typer.Exit(1)
 
 
+def command(name: str) -> Callable[[Callable[..., Any]], Callable[..., Any]]:
+    """`app.command(name)` that renders any ChipNerError with `fail()`, so every command reports
+    bad input the same way and none needs its own try/except."""
+    def decorate(func: Callable[..., Any]) -> Callable[..., Any]:
+        @functools.wraps(func)
+        def wrapper(*args: Any, **kwargs: Any) -> Any:
+            try:
+                return func(*args, **kwargs)
+            except ChipNerError as err:
+                fail(err)
+        return app.command(name)(wrapper)
+    return decorate
+
+
+def writable(path: Optional[Path]) -> Optional[Path]:
+    """An output's nearest existing ancestor must be a folder: checked before the step runs, so a
+    typo fails at once, not after minutes of work (or a download) at the write."""
+    if path is not None:
+        parent = Path(path).absolute().parent
+        while not parent.exists():
+            parent = parent.parent
+        if not parent.is_dir():
+            raise typer.BadParameter(f"{parent} is a file, so {path} cannot be created")
+    return path
+
+
+# typer.Argument/Option settings for the four kinds of path parameter.
+IN_FILE: dict[str, Any] = {"exists": True, "dir_okay": False}
+IN_DIR: dict[str, Any] = {"exists": True, "file_okay": False}
+OUT_FILE: dict[str, Any] = {"dir_okay": False, "callback": writable}
+OUT_DIR: dict[str, Any] = {"file_okay": False, "callback": writable}
+
+
+class Source(str, enum.Enum):
+    """Where push takes the suggested spans from."""
+
+    patterns = "patterns"
+    model = "model"
+    gold = "gold"
+
+
+class Order(str, enum.Enum):
+    """The order push uploads paragraphs in."""
+
+    corpus = "corpus"
+    uncertain = "uncertain"
+
+
+class Prefer(str, enum.Enum):
+    """The side pull takes when a span changed both locally and in doccano."""
+
+    local = "local"
+    remote = "remote"
+
+
+def parse_systems(values: list[str]) -> list[str]:
+    """`--system NAME=PATH`: a value without `=` or with a missing file is a usage error, not a
+    traceback after the gold has been loaded."""
+    names = set()
+    for value in values or []:
+        name, sep, path = value.partition("=")
+        if not sep or not name or not path:
+            raise typer.BadParameter(f"{value!r} is not NAME=PREDICTIONS.jsonl")
+        if not Path(path).is_file():
+            raise typer.BadParameter(f"{value!r}: file {path!r} does not exist")
+        if name in names:
+            raise typer.BadParameter(f"{value!r}: system {name!r} given twice")
+        names.add(name)
+    return values
+
+
 def label_table(per_article: Counter, title: str) -> None:
     """Counts per article (rows) and label (columns), with totals."""
     articles = sorted({article for article, _ in per_article})
@@ -37,21 +116,18 @@ def label_table(per_article: Counter, title: str) -> None:
     msg.table(rows, header=["article", *LABELS, "all"], divider=True, title=title)
 
 
-@app.command("clean")
+@command("clean")
 def clean_cli(
-    seeds: Path = typer.Argument(..., help="Folder of seed articles (*.txt)"),
-    output: Path = typer.Argument(..., help="Cleaned paragraphs (JSONL)"),
-    dropped: Optional[Path] = typer.Option(None, help="Where to write the dropped paragraphs, with reasons"),
-    boilerplate: Path = typer.Option(Path("configs/boilerplate.jsonl"), help="Boilerplate rules (JSONL)"),
+    seeds: Path = typer.Argument(..., **IN_DIR, help="Folder of seed articles (*.txt)"),
+    output: Path = typer.Argument(..., **OUT_FILE, help="Cleaned paragraphs (JSONL)"),
+    dropped: Optional[Path] = typer.Option(None, **OUT_FILE, help="Where to write the dropped paragraphs, with reasons"),
+    boilerplate: Path = typer.Option(Path("configs/boilerplate.jsonl"), **IN_FILE, help="Boilerplate rules (JSONL)"),
 ):
     """Seeds -> cleaned, de-duplicated paragraphs that trace back to their seed offsets."""
-    from .clean import clean
+    from .corpus.clean import clean
 
     msg.divider("Clean")
-    try:
-        report = clean(seeds, output, dropped, boilerplate)
-    except ChipNerError as err:
-        fail(err)
+    report = clean(seeds, output, dropped_output=dropped, boilerplate=boilerplate)
     msg.table(sorted(report.repairs.items()), header=["repair rule", "changes"], divider=True)
     msg.table(sorted(report.dropped.items()), header=["dropped as", "paragraphs"], divider=True)
     rows = [[a, report.kept_per_article[a], report.chars_per_article[a]] for a in sorted(report.kept_per_article)]
@@ -61,40 +137,34 @@ def clean_cli(
     msg.good(f"Wrote {sum(report.kept_per_article.values())} paragraphs to {output}")
 
 
-@app.command("pre-annotate")
+@command("pre-annotate")
 def pre_annotate_cli(
-    paragraphs: Path = typer.Argument(..., help="Cleaned paragraphs (JSONL)"),
-    patterns: Path = typer.Argument(..., help="entity_ruler patterns (JSONL)"),
-    output: Path = typer.Argument(..., help="Suggestions as doccano JSONL"),
+    paragraphs: Path = typer.Argument(..., **IN_FILE, help="Cleaned paragraphs (JSONL)"),
+    patterns: Path = typer.Argument(..., **IN_FILE, help="entity_ruler patterns (JSONL)"),
+    output: Path = typer.Argument(..., **OUT_FILE, help="Suggestions as doccano JSONL"),
 ):
     """Suggest spans from patterns and the MONEY matcher, for review in doccano."""
-    from .pre_annotate import pre_annotate
+    from .corpus.pre_annotate import pre_annotate
 
     msg.divider("Pre-annotate")
-    try:
-        report = pre_annotate(paragraphs, patterns, output)
-    except ChipNerError as err:
-        fail(err)
+    report = pre_annotate(paragraphs, patterns, output)
     label_table(report.per_article, "Suggested spans")
     msg.good(f"Wrote suggestions for {report.paragraphs} paragraphs to {output}")
 
 
-@app.command("validate")
+@command("validate")
 def validate_cli(
-    gold: Path = typer.Argument(..., help="Gold annotations (doccano JSONL)"),
-    paragraphs: Path = typer.Argument(..., help="Cleaned paragraphs (JSONL)"),
-    allowlist: Optional[Path] = typer.Option(None, help="Explained consistency exceptions (JSONL)"),
-    stats: Optional[Path] = typer.Option(None, help="Write counts per label and article as JSON"),
+    gold: Path = typer.Argument(..., **IN_FILE, help="Gold annotations (doccano JSONL)"),
+    paragraphs: Path = typer.Argument(..., **IN_FILE, help="Cleaned paragraphs (JSONL)"),
+    allowlist: Optional[Path] = typer.Option(None, **IN_FILE, help="Explained consistency exceptions (JSONL)"),
+    stats: Optional[Path] = typer.Option(None, **OUT_FILE, help="Write counts per label and article as JSON"),
 ):
     """Check every gold record and the consistency of labels across the corpus."""
+    from .corpus.validate import validate
     from .io import write_json
-    from .validate import validate
 
     msg.divider("Validate gold")
-    try:
-        report = validate(gold, paragraphs, allowlist)
-    except ChipNerError as err:
-        fail(err)
+    report = validate(gold, paragraphs, allowlist_path=allowlist)
     for entry, reason in report.explained:
         msg.text(f"explained {entry} -- {reason}", show=False)
     msg.info(f"{len(report.explained)} consistency entries explained by the allow-list")
@@ -107,37 +177,34 @@ def validate_cli(
     msg.good(f"{report.records} gold records valid")
 
 
-@app.command("export-markup")
+@command("export-markup")
 def export_markup_cli(
-    annotations: Path = typer.Argument(..., help="doccano JSONL (gold or suggestions)"),
-    output: Path = typer.Argument(..., help="Review markup: id<TAB>text with [[span|LABEL]]"),
+    annotations: Path = typer.Argument(..., **IN_FILE, help="doccano JSONL (gold or suggestions)"),
+    output: Path = typer.Argument(..., **OUT_FILE, help="Review markup: id<TAB>text with [[span|LABEL]]"),
 ):
     """Write annotations as inline markup, for reading and editing in context."""
-    from .io import read_jsonl, write_text
-    from .markup import to_markup
+    from .corpus.markup import markup_lines
+    from .io import write_text
 
-    lines = [f"{r['meta']['id']}\t{to_markup(r['text'], r['label'])}\n" for _, r in read_jsonl(annotations)]
+    lines = markup_lines(annotations)
     write_text(output, "".join(lines))
     msg.good(f"Wrote {len(lines)} paragraphs to {output}")
 
 
-@app.command("import-markup")
+@command("import-markup")
 def import_markup_cli(
-    markup: Path = typer.Argument(..., help="Review markup file"),
-    paragraphs: Path = typer.Argument(..., help="Cleaned paragraphs (JSONL)"),
-    output: Path = typer.Argument(..., help="doccano JSONL"),
+    markup: Path = typer.Argument(..., **IN_FILE, help="Review markup file"),
+    paragraphs: Path = typer.Argument(..., **IN_FILE, help="Cleaned paragraphs (JSONL)"),
+    output: Path = typer.Argument(..., **OUT_FILE, help="doccano JSONL"),
     annotator: str = typer.Option(..., help="Who annotated, stored in meta"),
 ):
     """Turn review markup back into doccano JSONL; refuses any change to the paragraph text."""
-    from .clean import load_paragraphs
+    from .corpus.markup import read_markup
     from .io import write_jsonl
-    from .markup import read_markup
+    from .records import load_paragraphs
 
-    try:
-        paras = load_paragraphs(paragraphs)
-        spans = read_markup(markup, paras)
-    except ChipNerError as err:
-        fail(err)
+    paras = load_paragraphs(paragraphs)
+    spans = read_markup(markup, paras)
     records = [{"text": paras[pid]["text"], "label": spans[pid],
                 "meta": {"id": pid, "article": paras[pid]["article"], "annotator": annotator}}
                for pid in paras if pid in spans]
@@ -145,23 +212,20 @@ def import_markup_cli(
     msg.good(f"Wrote {len(records)} records to {output}")
 
 
-@app.command("agreement")
+@command("agreement")
 def agreement_cli(
-    annotations_a: Path = typer.Argument(..., help="First annotator (doccano JSONL)"),
-    annotations_b: Path = typer.Argument(..., help="Second, independent annotator (doccano JSONL)"),
-    paragraphs: Path = typer.Argument(..., help="Cleaned paragraphs (JSONL)"),
-    output: Optional[Path] = typer.Option(None, help="Write the figures as JSON"),
-    disagreements: Optional[Path] = typer.Option(None, help="Write every disagreement, one a line"),
+    annotations_a: Path = typer.Argument(..., **IN_FILE, help="First annotator (doccano JSONL)"),
+    annotations_b: Path = typer.Argument(..., **IN_FILE, help="Second, independent annotator (doccano JSONL)"),
+    paragraphs: Path = typer.Argument(..., **IN_FILE, help="Cleaned paragraphs (JSONL)"),
+    output: Optional[Path] = typer.Option(None, **OUT_FILE, help="Write the figures as JSON"),
+    disagreements: Optional[Path] = typer.Option(None, **OUT_FILE, help="Write every disagreement, one a line"),
 ):
     """Inter-annotator agreement (span F1 per label, character kappa) and the disagreements."""
-    from .agreement import agreement
+    from .corpus.agreement import agreement
     from .io import write_json, write_text
 
     msg.divider("Inter-annotator agreement")
-    try:
-        report = agreement(annotations_a, annotations_b, paragraphs)
-    except ChipNerError as err:
-        fail(err)
+    report = agreement(annotations_a, annotations_b, paragraphs)
     figures = report.to_dict()
     rows = [[label, figures["spans_a"][label], figures["spans_b"][label], f"{figures['span_f1_per_label'][label]:.3f}"]
             for label in LABELS]
@@ -175,82 +239,76 @@ def agreement_cli(
         write_text(disagreements, "".join(d.describe() + "\n" for d in report.disagreements))
 
 
-@app.command("convert")
+@command("convert")
 def convert_cli(
-    gold: Path = typer.Argument(..., help="Gold annotations (doccano JSONL)"),
-    paragraphs: Path = typer.Argument(..., help="Cleaned paragraphs (JSONL)"),
-    config: Path = typer.Argument(..., help="Training config whose tokenizer the docs must align with"),
-    train_output: Path = typer.Argument(..., help="Training DocBin (.spacy)"),
-    dev_output: Path = typer.Argument(..., help="Dev DocBin (.spacy)"),
+    gold: Path = typer.Argument(..., **IN_FILE, help="Gold annotations (doccano JSONL)"),
+    paragraphs: Path = typer.Argument(..., **IN_FILE, help="Cleaned paragraphs (JSONL)"),
+    config: Path = typer.Argument(..., **IN_FILE, help="Training config whose tokenizer the docs must align with"),
+    train_output: Path = typer.Argument(..., **OUT_FILE, help="Training DocBin (.spacy)"),
+    dev_output: Path = typer.Argument(..., **OUT_FILE, help="Dev DocBin (.spacy)"),
     dev_articles: str = typer.Option(..., help="Comma-separated article ids held out as dev, e.g. 001"),
 ):
     """Gold -> train/dev DocBins split by article; fails on any span the tokenizer cannot represent."""
-    from .convert import convert
+    from .corpus.convert import convert
 
     msg.divider("Convert")
-    try:
-        report = convert(gold, paragraphs, config, train_output, dev_output, dev_articles)
-    except ChipNerError as err:
-        fail(err)
+    report = convert(gold, paragraphs, config, train_output, dev_output, dev_articles)
     rows = [[part, report.docs[part], report.spans[part]] + [report.per_label[part].get(l, 0) for l in LABELS]
             for part in ("train", "dev")]
     msg.table(rows, header=["part", "docs", "spans", *LABELS], divider=True)
     msg.good(f"0 misaligned spans; wrote {train_output} and {dev_output}")
 
 
-@app.command("filter-patterns")
+@command("filter-patterns")
 def filter_patterns_cli(
-    gold: Path = typer.Argument(..., help="Gold annotations (doccano JSONL)"),
-    paragraphs: Path = typer.Argument(..., help="Cleaned paragraphs (JSONL)"),
-    patterns: Path = typer.Argument(..., help="The project's patterns"),
-    output: Path = typer.Argument(..., help="Patterns for the trained pipeline"),
+    gold: Path = typer.Argument(..., **IN_FILE, help="Gold annotations (doccano JSONL)"),
+    paragraphs: Path = typer.Argument(..., **IN_FILE, help="Cleaned paragraphs (JSONL)"),
+    patterns: Path = typer.Argument(..., **IN_FILE, help="The project's patterns"),
+    output: Path = typer.Argument(..., **OUT_FILE, help="Patterns for the trained pipeline"),
     held_out: str = typer.Option(..., help="Dev article ids (comma-separated)"),
 ):
     """Drop the patterns only the dev articles' gold could have suggested (no evaluation leak)."""
-    from .filter_patterns import filter_patterns
+    from .corpus.filter_patterns import filter_patterns
 
     kept, removed = filter_patterns(gold, paragraphs, patterns, output, held_out)
     msg.good(f"Kept {kept} patterns, removed {removed} that only article(s) {held_out} name; wrote {output}")
 
 
-@app.command("evaluate")
+@command("evaluate")
 def evaluate_cli(
-    model: Path = typer.Argument(..., help="Trained pipeline directory"),
-    dev: Path = typer.Argument(..., help="Dev DocBin (.spacy)"),
-    output: Path = typer.Argument(..., help="Metrics JSON"),
-    displacy_dir: Optional[Path] = typer.Option(None, help="Folder for the displaCy HTML of the dev predictions"),
+    model: Path = typer.Argument(..., **IN_DIR, help="Trained pipeline directory"),
+    dev: Path = typer.Argument(..., **IN_FILE, help="Dev DocBin (.spacy)"),
+    output: Path = typer.Argument(..., **OUT_FILE, help="Metrics JSON"),
+    displacy_dir: Optional[Path] = typer.Option(None, **OUT_DIR, help="Folder for the displaCy HTML of the dev predictions"),
     config_name: str = typer.Option("", help="Name of the config, stored in the metrics"),
 ):
     """`spacy evaluate` on dev, plus per-label P/R/F, speed and size in one JSON file."""
-    from .evaluate import evaluate
+    from .evaluation.evaluate import evaluate
 
     msg.divider("Evaluate")
-    metrics = evaluate(model, dev, output, displacy_dir, config_name)
+    metrics = evaluate(model, dev, output, displacy_dir=displacy_dir, config_name=config_name)
     rows = [[label, f"{v['p']:.3f}", f"{v['r']:.3f}", f"{v['f']:.3f}"] for label, v in metrics["per_label"].items()]
     rows.append(["all", f"{metrics['ents_p']:.3f}", f"{metrics['ents_r']:.3f}", f"{metrics['ents_f']:.3f}"])
     msg.table(rows, header=["label", "P", "R", "F"], divider=True)
     msg.good(f"Wrote {output}")
 
 
-@app.command("compare-segmenters")
+@command("compare-segmenters")
 def compare_segmenters_cli(
-    gold: Path = typer.Argument(..., help="Gold annotations (doccano JSONL)"),
-    paragraphs: Path = typer.Argument(..., help="Cleaned paragraphs (JSONL)"),
-    workdir: Path = typer.Argument(..., help="Where each candidate's data and model go"),
-    output: Path = typer.Argument(..., help="Results JSON"),
-    configs: list[Path] = typer.Option(..., "--config", help="A candidate config (repeat the option)"),
+    gold: Path = typer.Argument(..., **IN_FILE, help="Gold annotations (doccano JSONL)"),
+    paragraphs: Path = typer.Argument(..., **IN_FILE, help="Cleaned paragraphs (JSONL)"),
+    workdir: Path = typer.Argument(..., **OUT_DIR, help="Where each candidate's data and model go"),
+    output: Path = typer.Argument(..., **OUT_FILE, help="Results JSON"),
+    configs: list[Path] = typer.Option(..., "--config", **IN_FILE, help="A candidate config (repeat the option)"),
     dev_articles: str = typer.Option(..., help="Comma-separated article ids held out as dev"),
     max_steps: Optional[int] = typer.Option(None, help="Override training.max_steps for every candidate"),
-    table: Optional[Path] = typer.Option(None, help="Also write the results as a Markdown table"),
+    table: Optional[Path] = typer.Option(None, **OUT_FILE, help="Also write the results as a Markdown table"),
 ):
     """Train and score every tokenizer candidate on the same split; print the comparison."""
-    from .compare_segmenters import compare_segmenters, markdown_table
+    from .evaluation.compare_segmenters import compare_segmenters, markdown_table
     from .io import write_text
 
-    try:
-        results = compare_segmenters(configs, gold, paragraphs, dev_articles, workdir, output, max_steps)
-    except ChipNerError as err:
-        fail(err)
+    results = compare_segmenters(configs, gold, paragraphs, dev_articles, workdir, output, max_steps=max_steps)
     rows = [[r["config"], f"{r['ents_f']:.3f}", f"{r['misaligned_spans']}/{r['gold_spans']}",
              f"{r['chars_per_second']:,}", r["model_size_mb"]] for r in results]
     msg.table(rows, header=["segmenter", "entity F", "misaligned", "chars/s", "MB"], divider=True)
@@ -258,131 +316,127 @@ def compare_segmenters_cli(
         write_text(table, markdown_table(results))
 
 
-@app.command("fetch-pkuseg")
-def fetch_pkuseg_cli(output: Path = typer.Argument(..., help="Directory for features.pkl and weights.npz")):
+@command("fetch-pkuseg")
+def fetch_pkuseg_cli(output: Path = typer.Argument(..., **OUT_DIR, help="Directory for features.pkl and weights.npz")):
     """Unpack pkuseg's pretrained model from its PyPI sdist (research licence; comparison only)."""
-    from .fetch_pkuseg import fetch_pkuseg
+    from .evaluation.fetch_pkuseg import fetch_pkuseg
 
-    try:
-        path = fetch_pkuseg(output)
-    except ChipNerError as err:
-        fail(err)
-    msg.good(f"pkuseg model in {path}")
+    msg.good(f"pkuseg model in {fetch_pkuseg(output)}")
 
 
-@app.command("cross-validate")
+@command("cross-validate")
 def cross_validate_cli(
-    gold: Path = typer.Argument(..., help="Gold annotations (doccano JSONL)"),
-    paragraphs: Path = typer.Argument(..., help="Cleaned paragraphs (JSONL)"),
-    config: Path = typer.Argument(..., help="Training config"),
-    workdir: Path = typer.Argument(..., help="Where the fold models go"),
-    predictions: Path = typer.Argument(..., help="Pooled held-out predictions (JSONL)"),
-    summary: Path = typer.Argument(..., help="Fold timings and settings (JSON)"),
-    curve: Optional[Path] = typer.Option(None, help="Also train on 25/50/75% per fold; predictions here"),
+    gold: Path = typer.Argument(..., **IN_FILE, help="Gold annotations (doccano JSONL)"),
+    paragraphs: Path = typer.Argument(..., **IN_FILE, help="Cleaned paragraphs (JSONL)"),
+    config: Path = typer.Argument(..., **IN_FILE, help="Training config"),
+    workdir: Path = typer.Argument(..., **OUT_DIR, help="Where the fold models go"),
+    predictions: Path = typer.Argument(..., **OUT_FILE, help="Pooled held-out predictions (JSONL)"),
+    summary: Path = typer.Argument(..., **OUT_FILE, help="Fold timings and settings (JSON)"),
+    curve: Optional[Path] = typer.Option(None, **OUT_FILE, help="Also train on 25/50/75% per fold; predictions here"),
     max_steps: Optional[int] = typer.Option(None, help="Training steps per fold (default: the config's)"),
-    jobs: int = typer.Option(1, help="Training runs in parallel"),
-    patterns: Optional[Path] = typer.Option(None, help="Patterns for configs that use them (rebuilt per fold)"),
+    jobs: int = typer.Option(1, min=1, help="Training runs in parallel"),
+    patterns: Optional[Path] = typer.Option(None, **IN_FILE, help="Patterns for configs that use them (rebuilt per fold)"),
 ):
     """Leave-one-article-out cross-validation (and learning curve) with fresh pipelines per fold."""
-    from .cross_validate import cross_validate
+    from .evaluation.cross_validate import cross_validate
     from .io import write_json
 
     msg.divider("Cross-validation")
-    report = cross_validate(gold, paragraphs, config, workdir, predictions, curve, max_steps, jobs=jobs,
-                            patterns=patterns)
-    write_json(summary, {"config": Path(config).stem, "max_steps": max_steps, "runs": len(report.folds),
-                         "minutes": round(report.seconds / 60, 1), "folds": report.folds})
+    report = cross_validate(gold, paragraphs, config, workdir, predictions, curve_predictions=curve,
+                            max_steps=max_steps, jobs=jobs, patterns=patterns)
+    write_json(summary, report.summary())
     msg.good(f"{len(report.folds)} training runs in {report.seconds / 60:.1f} min; predictions in {predictions}")
 
 
-@app.command("predict-baselines")
+@command("predict-baselines")
 def predict_baselines_cli(
-    gold: Path = typer.Argument(..., help="Gold annotations (doccano JSONL)"),
-    paragraphs: Path = typer.Argument(..., help="Cleaned paragraphs (JSONL)"),
-    patterns: Path = typer.Argument(..., help="entity_ruler patterns"),
-    patterns_output: Path = typer.Argument(..., help="Predictions of patterns + MONEY matcher"),
-    jieba_output: Path = typer.Argument(..., help="Predictions of jieba.posseg + MONEY matcher"),
-    curated_output: Optional[Path] = typer.Option(None, help="Predictions of the patterns as curated (not per fold)"),
+    gold: Path = typer.Argument(..., **IN_FILE, help="Gold annotations (doccano JSONL)"),
+    paragraphs: Path = typer.Argument(..., **IN_FILE, help="Cleaned paragraphs (JSONL)"),
+    patterns: Path = typer.Argument(..., **IN_FILE, help="entity_ruler patterns"),
+    patterns_output: Path = typer.Argument(..., **OUT_FILE, help="Predictions of patterns + MONEY matcher"),
+    jieba_output: Path = typer.Argument(..., **OUT_FILE, help="Predictions of jieba.posseg + MONEY matcher"),
+    curated_output: Optional[Path] = typer.Option(None, **OUT_FILE,
+                                                  help="Predictions of the patterns as curated (not per fold)"),
 ):
     """Predictions of the rule baselines for every gold paragraph (patterns rebuilt per fold)."""
-    from .predict_baselines import predict_baselines
+    from .evaluation.predict_baselines import predict_baselines
 
     msg.divider("Baselines")
-    count = predict_baselines(gold, paragraphs, patterns, patterns_output, jieba_output, curated_output)
+    count = predict_baselines(gold, paragraphs, patterns, patterns_output, jieba_output, curated_output=curated_output)
     msg.good(f"Predicted {count} paragraphs with each baseline")
 
 
-@app.command("score")
+@command("score")
 def score_cli(
-    gold: Path = typer.Argument(..., help="Gold annotations (doccano JSONL)"),
-    paragraphs: Path = typer.Argument(..., help="Cleaned paragraphs (JSONL)"),
-    output_dir: Path = typer.Argument(..., help="Where the scores, error analysis and plots go"),
-    system: list[str] = typer.Option(..., help="NAME=PREDICTIONS.jsonl (repeat); the first is analysed"),
-    curve: Optional[Path] = typer.Option(None, help="Learning-curve predictions"),
-    bootstrap: int = typer.Option(1000, help="Bootstrap resamples for the intervals"),
+    gold: Path = typer.Argument(..., **IN_FILE, help="Gold annotations (doccano JSONL)"),
+    paragraphs: Path = typer.Argument(..., **IN_FILE, help="Cleaned paragraphs (JSONL)"),
+    output_dir: Path = typer.Argument(..., **OUT_DIR, help="Where the scores, error analysis and plots go"),
+    system: list[str] = typer.Option(..., callback=parse_systems,
+                                     help="NAME=PREDICTIONS.jsonl (repeat); the first is analysed"),
+    curve: Optional[Path] = typer.Option(None, **IN_FILE, help="Learning-curve predictions"),
+    bootstrap: int = typer.Option(1000, min=1, help="Bootstrap resamples for the intervals"),
 ):
     """Score every system on the same gold; error analysis, confusion matrix, learning curve."""
-    from .score import score
+    from .evaluation.score import score
 
     msg.divider("Score")
-    systems = dict(item.split("=", 1) for item in system)
-    result = score(gold, paragraphs, {k: Path(v) for k, v in systems.items()}, next(iter(systems)), output_dir,
-                   curve, bootstrap)
+    systems = {name: Path(path) for name, _, path in (item.partition("=") for item in system)}
+    result = score(gold, paragraphs, systems, next(iter(systems)), output_dir, curve=curve, n_bootstrap=bootstrap)
     rows = [[name, f"{s['micro']['p']:.3f}", f"{s['micro']['r']:.3f}", f"{s['micro']['f']:.3f}",
              f"{s['micro']['ci95']['f'][0]:.2f}-{s['micro']['ci95']['f'][1]:.2f}"] for name, s in result["scores"].items()]
     msg.table(rows, header=["system", "P", "R", "F", "F 95% CI"], divider=True)
     msg.good(f"Wrote {output_dir}")
 
 
-@app.command("build-norms")
-def build_norms_cli(output: Path = typer.Argument(Path("configs/t2s_chars.json"), help="Table to write")):
+@command("build-norms")
+def build_norms_cli(output: Path = typer.Argument(Path("configs/t2s_chars.json"), **OUT_FILE, help="Table to write")):
     """Make the traditional -> simplified character table used as NORM (needs opencc; run once)."""
-    from .build_norms import build_norms
+    from .corpus.build_norms import build_norms
 
     msg.good(f"{build_norms(output)} characters mapped; wrote {output}")
 
 
-@app.command("script-test")
+@command("script-test")
 def script_test_cli(
-    gold: Path = typer.Argument(..., help="Gold annotations (doccano JSONL)"),
-    paragraphs: Path = typer.Argument(..., help="Cleaned paragraphs (JSONL)"),
-    cv_dir: Path = typer.Argument(..., help="The fold models of cross-validate"),
-    output: Path = typer.Argument(..., help="Predictions on the paragraphs converted to the other script"),
+    gold: Path = typer.Argument(..., **IN_FILE, help="Gold annotations (doccano JSONL)"),
+    paragraphs: Path = typer.Argument(..., **IN_FILE, help="Cleaned paragraphs (JSONL)"),
+    cv_dir: Path = typer.Argument(..., **IN_DIR, help="The fold models of cross-validate"),
+    output: Path = typer.Argument(..., **OUT_FILE, help="Predictions on the paragraphs converted to the other script"),
 ):
     """Predict every held-out paragraph converted simplified <-> traditional with its fold's model."""
-    from .script_test import script_test
+    from .evaluation.script_test import script_test
 
     msg.divider("Script test")
     counts = script_test(gold, paragraphs, cv_dir, output)
     msg.good(f"{counts['converted']} of {counts['paragraphs']} paragraphs changed by the conversion; wrote {output}")
 
 
-@app.command("benchmark")
+@command("benchmark")
 def benchmark_cli(
     package: str = typer.Argument(..., help="Installed pipeline package, e.g. zh_chip_ner"),
-    wheel: Path = typer.Argument(..., help="Its wheel (for the size)"),
-    paragraphs: Path = typer.Argument(..., help="Cleaned paragraphs, repeated as the benchmark text"),
-    output: Path = typer.Argument(..., help="speed.json"),
-    min_chars: int = typer.Option(1_000_000, help="Benchmark text length"),
+    wheel: Path = typer.Argument(..., **IN_FILE, help="Its wheel (for the size)"),
+    paragraphs: Path = typer.Argument(..., **IN_FILE, help="Cleaned paragraphs, repeated as the benchmark text"),
+    output: Path = typer.Argument(..., **OUT_FILE, help="speed.json"),
+    min_chars: int = typer.Option(1_000_000, min=1, help="Benchmark text length"),
 ):
     """chars/s (1 and 2 processes), load time, peak memory and wheel size, beside jieba.posseg."""
-    from .benchmark import benchmark
+    from .evaluation.benchmark import benchmark
 
     msg.divider("Benchmark")
-    result = benchmark(package, wheel, paragraphs, output, min_chars)
+    result = benchmark(package, wheel, paragraphs, output, min_chars=min_chars)
     rows = [[name, f"{r['chars_per_second']:,}", r["load_seconds"], r["peak_rss_mb"]] for name, r in result["runs"].items()]
     msg.table(rows, header=["engine", "chars/s", "load s", "peak RSS MB"], divider=True)
     msg.good(f"{result['characters']:,} characters; wheel {result['wheel_size_mb']} MB; wrote {output}")
 
 
-@app.command("report")
+@command("report")
 def report_cli(
-    metrics_dir: Path = typer.Argument(..., help="training/metrics"),
-    readme: Path = typer.Argument(..., help="README whose Results section is regenerated"),
-    output: Path = typer.Argument(..., help="Full report (Markdown)"),
+    metrics_dir: Path = typer.Argument(..., **IN_DIR, help="training/metrics"),
+    readme: Path = typer.Argument(..., **IN_FILE, help="README whose Results section is regenerated"),
+    output: Path = typer.Argument(..., **OUT_FILE, help="Full report (Markdown)"),
 ):
     """Regenerate the README's Results section from the metrics files."""
-    from .report import report
+    from .evaluation.report import report
 
     report(metrics_dir, readme, output)
     msg.good(f"Updated the Results section of {readme}; full report in {output}")
@@ -393,43 +447,41 @@ DOCCANO_PROJECT = typer.Option("chip-ner", "--project", help="doccano project na
 
 
 def doccano_api(url: str):
-    from .doccano_api import DoccanoAPI
-    from .doccano_server import credentials
+    """A client for `url`; the credentials come from the environment only, never from flags."""
+    from .annotation.doccano_api import DoccanoAPI
+    from .annotation.doccano_server import credentials
 
     username, password = credentials()
     return DoccanoAPI(url, username, password)
 
 
-@app.command("doccano-start")
+@command("doccano-start")
 def doccano_start_cli(
-    root: Path = typer.Option(Path(".doccano"), help="Folder for doccano's venv, database and logs (git-ignored)"),
-    port: int = typer.Option(8000, help="Port on 127.0.0.1"),
-    workers: int = typer.Option(2, help="gunicorn workers"),
+    root: Path = typer.Option(Path(".doccano"), **OUT_DIR, help="Folder for doccano's venv, database and logs (git-ignored)"),
+    port: int = typer.Option(8000, min=1, max=65535, help="Port on 127.0.0.1"),
+    workers: int = typer.Option(2, min=1, help="gunicorn workers"),
 ):
     """Install doccano in its own venv (once), create the admin from DOCCANO_USERNAME/DOCCANO_PASSWORD,
     and start the web server and task worker on 127.0.0.1."""
-    from .doccano_server import DoccanoServer, credentials
+    from .annotation.doccano_server import DoccanoServer, credentials
 
+    username, password = credentials()  # before anything is installed or started
     server = DoccanoServer(root=root, port=port)
     msg.divider("doccano")
-    try:
-        username, password = credentials()
-        with msg.loading("Installing doccano (first time only, about a minute)..."):
-            installed = server.install()
-        msg.good("Installed doccano" if installed else f"doccano already installed in {server.venv}")
-        server.init(username, password)
-        url = server.start(workers=workers)
-    except ChipNerError as err:
-        fail(err)
-    msg.good(f"doccano is running: open {url} and log in as {username}", f"Stop it with: chip-ner doccano-stop")
+    with msg.loading("Installing doccano (first time only, about a minute)..."):
+        installed = server.install()
+    msg.good("Installed doccano" if installed else f"doccano already installed in {server.venv}")
+    server.init(username, password)
+    url = server.start(workers=workers)
+    msg.good(f"doccano is running: open {url} and log in as {username}", "Stop it with: chip-ner doccano-stop")
 
 
-@app.command("doccano-stop")
+@command("doccano-stop")
 def doccano_stop_cli(
-    root: Path = typer.Option(Path(".doccano"), help="The folder doccano-start used"),
+    root: Path = typer.Option(Path(".doccano"), file_okay=False, help="The folder doccano-start used"),
 ):
     """Stop the doccano web server and task worker that doccano-start started."""
-    from .doccano_server import DoccanoServer
+    from .annotation.doccano_server import DoccanoServer
 
     stopped = DoccanoServer(root=root).stop()
     if stopped:
@@ -438,53 +490,50 @@ def doccano_stop_cli(
         msg.info("doccano was not running")
 
 
-@app.command("push")
+@command("push")
 def push_cli(
-    paragraphs: Path = typer.Argument(..., help="Cleaned paragraphs (JSONL)"),
-    base: Path = typer.Argument(..., help="Sync state shared with pull (JSONL)"),
-    source: str = typer.Option("patterns", help="Suggestions from: patterns, model or gold"),
-    patterns: Path = typer.Option(Path("configs/patterns.jsonl"), help="entity_ruler patterns"),
+    paragraphs: Path = typer.Argument(..., **IN_FILE, help="Cleaned paragraphs (JSONL)"),
+    base: Path = typer.Argument(..., **OUT_FILE, help="Sync state shared with pull (JSONL)"),
+    source: Source = typer.Option(Source.patterns, help="Where the suggested spans come from"),
+    patterns: Path = typer.Option(Path("configs/patterns.jsonl"), **IN_FILE, help="entity_ruler patterns"),
     model: Optional[str] = typer.Option(None, help="Trained pipeline (path or installed package name)"),
-    gold: Path = typer.Option(Path("corpus/annotations/gold.jsonl"), help="Gold, for --source gold"),
-    order: str = typer.Option("corpus", help="corpus, or uncertain (model/pattern disagreement first)"),
+    gold: Path = typer.Option(Path("corpus/annotations/gold.jsonl"), **IN_FILE, help="Gold, for --source gold"),
+    order: Order = typer.Option(Order.corpus, help="corpus, or uncertain (model/pattern disagreement first)"),
     articles: Optional[str] = typer.Option(None, help="Only these articles, e.g. 000,004"),
     ids: Optional[str] = typer.Option(None, help="Only these paragraph ids"),
-    limit: Optional[int] = typer.Option(None, help="At most this many paragraphs (after ordering)"),
+    limit: Optional[int] = typer.Option(None, min=0, help="At most this many paragraphs (after ordering)"),
+    guidelines: Path = typer.Option(Path("corpus/GUIDELINES.md"), **IN_FILE,
+                                    help="Annotation guidelines, shown in a new doccano project"),
     url: str = DOCCANO_URL,
     project: str = DOCCANO_PROJECT,
 ):
     """Upload paragraphs with suggested spans to doccano for review; skips paragraphs already there."""
-    from .push import push
+    from .annotation.push import push
+    from .io import read_utf8
 
     msg.divider("Push to doccano")
-    try:
-        guideline = Path("corpus/GUIDELINES.md").read_text(encoding="utf-8") if Path("corpus/GUIDELINES.md").exists() else ""
-        report = push(doccano_api(url), project, paragraphs, base, source, patterns, model, gold, order,
-                      articles, ids, limit, guideline)
-    except ChipNerError as err:
-        fail(err)
+    report = push(doccano_api(url), project, paragraphs, base, source=source.value, patterns=patterns, model=model,
+                  gold=gold, order=order.value, articles=articles, ids=ids, limit=limit,
+                  guideline=read_utf8(guidelines))
     msg.table([[label, report.spans[label]] for label in LABELS], header=["label", "suggested spans"], divider=True)
     msg.good(f"Project {project!r} (id {report.project_id}): {report.created} examples created, "
              f"{report.existing} already there", f"Review them at {url}")
 
 
-@app.command("pull")
+@command("pull")
 def pull_cli(
-    gold: Path = typer.Argument(..., help="Gold annotations to merge into (doccano JSONL)"),
-    paragraphs: Path = typer.Argument(..., help="Cleaned paragraphs (JSONL)"),
-    base: Path = typer.Argument(..., help="Sync state written by push"),
-    prefer: Optional[str] = typer.Option(None, help="Resolve conflicts: local or remote"),
+    gold: Path = typer.Argument(..., **IN_FILE, help="Gold annotations to merge into (doccano JSONL)"),
+    paragraphs: Path = typer.Argument(..., **IN_FILE, help="Cleaned paragraphs (JSONL)"),
+    base: Path = typer.Argument(..., **OUT_FILE, help="Sync state written by push"),
+    prefer: Optional[Prefer] = typer.Option(None, help="Resolve conflicts: take the local or the remote side"),
     url: str = DOCCANO_URL,
     project: str = DOCCANO_PROJECT,
 ):
     """Merge the reviewed spans from doccano into the gold (three-way); writes nothing on conflict."""
-    from .pull import pull
+    from .annotation.pull import pull
 
     msg.divider("Pull from doccano")
-    try:
-        report = pull(doccano_api(url), project, gold, paragraphs, base, prefer)
-    except ChipNerError as err:
-        fail(err)
+    report = pull(doccano_api(url), project, gold, paragraphs, base, prefer=prefer.value if prefer else None)
     rows = [[label, report.added[label], report.removed[label], report.relabelled[label]] for label in LABELS]
     msg.table(rows, header=["label", "added", "removed", "relabelled to"], divider=True)
     msg.good(f"Merged {report.examples} examples into {gold} ({report.new_records} new records, "

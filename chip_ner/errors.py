@@ -33,6 +33,10 @@ class ChipNerError(Exception):
         self.hint = hint
         super().__init__(self.render())
 
+    def __reduce__(self):
+        """Rebuild from the parts, so the error survives a process pool (cross-validate's folds)."""
+        return type(self), (self.title, self.problems, self.hint)
+
     def render(self) -> str:
         lines = [self.title] + [f"  {problem}" for problem in self.problems]
         if self.hint:

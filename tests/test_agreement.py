@@ -1,8 +1,7 @@
 import pytest
-
-from chip_ner.agreement import agreement, classify
-
 from conftest import read_records, write_records
+
+from chip_ner.corpus.agreement import agreement, classify
 
 
 def test_identical_annotations_agree_fully(small):
@@ -28,4 +27,4 @@ def test_boundary_disagreement():
     text = "谷歌云TPU集群"
     result = classify("x", text, [(0, 3, "COMPANY"), (3, 6, "CHIP")], [(0, 2, "COMPANY"), (2, 6, "CHIP")])
     assert [d.kind for d in result] == ["boundary", "boundary"]
-    assert "谷歌云|COMPANY@0" in result[0].describe()
+    assert result[0].describe() == "x boundary: A '谷歌云' COMPANY [0, 3) | B '谷歌' COMPANY [0, 2), '云TPU' CHIP [2, 6)"

@@ -4,8 +4,8 @@ import random
 import spacy
 from spacy.training import Example
 
-from chip_ner import tokenizer  # noqa: F401  (registers the tokenizer)
-from chip_ner.augment import create_entity_swap, swap_entities
+from chip_ner.config_code.augment import create_entity_swap, swap_entities
+from chip_ner.pipeline import tokenizer  # noqa: F401  (registers the tokenizer)
 
 NAMES = {"CHIP": ["B200"], "COMPANY": ["輝達", "Cerebras"], "PERSON": ["苏姿丰"]}
 

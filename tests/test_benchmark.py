@@ -1,8 +1,7 @@
 import spacy
-
-from chip_ner.benchmark import corpus_texts, measure
-
 from conftest import DATA
+
+from chip_ner.evaluation.benchmark import corpus_texts, measure
 
 
 def test_corpus_is_repeated_to_the_requested_length():

@@ -1,9 +1,15 @@
+import json
+
 import pytest
 import spacy
 from spacy.lookups import Lookups
-from spacy.tokens import Span
 
-from chip_ner.canonical import money_value, normalise
+from chip_ner.pipeline import (  # noqa: F401  (register the cue component and the tokenizer)
+    money,  # noqa: F401  (registers ent._.money)
+    person,
+    tokenizer,
+)
+from chip_ner.pipeline.canonical import normalise
 
 PATTERNS = [
     {"label": "COMPANY", "pattern": "英伟达", "id": "nvidia"},
@@ -60,22 +66,49 @@ def test_normalise():
     assert normalise("Jensen  Huang", {}) == "jensenhuang" and normalise("安迪·格鲁夫", {}) == "安迪格鲁夫"
 
 
-@pytest.mark.parametrize("text,value,low,high,currency,approximate", [
-    ("5100萬美元", 51_000_000, 51_000_000, 51_000_000, "USD", False),
-    ("4 美分", 0.04, 0.04, 0.04, "USD", False),
-    ("300 亿至 400 亿美元", None, 3e10, 4e10, "USD", False),
-    ("2.5-4万美元", None, 25_000, 40_000, "USD", False),
-    ("100 亿甚至 1000 亿美元", None, 1e10, 1e11, "USD", False),
-    ("人民币460亿元", 4.6e10, 4.6e10, 4.6e10, "CNY", False),
-    ("新台幣9899億元", 9.899e11, 9.899e11, 9.899e11, "TWD", False),
-    ("114.28元", 114.28, 114.28, 114.28, "CNY", False),
-    ("3.1亿欧元", 3.1e8, 3.1e8, 3.1e8, "EUR", False),
-    ("二十多亿美元", 2e9, 2e9, 2e9, "USD", True),
-    ("數十億美元", None, None, None, "USD", True),
-    ("$5 billion", 5e9, 5e9, 5e9, "USD", False),
-])
-def test_money_values(text, value, low, high, currency, approximate):
-    result = money_value(text)
-    assert result["value"] == pytest.approx(value) if value is not None else result["value"] is None
-    assert (result["min"], result["max"]) == (pytest.approx(low), pytest.approx(high)) if low else result["min"] is None
-    assert result["currency"] == currency and result["approximate"] is approximate
+
+# Serialisation of the whole shipped pipeline -----------------------------------------------
+
+CUES = [{"cue": "分析师", "kind": "title"}, {"cue": "表示", "kind": "after"}, {"cue": "黄", "kind": "surname"}]
+TEXT = "分析师黄仁勋表示,分析师Jensen Huang也在。"
+EXPECTED = [("黄仁勋", "PERSON", "jensen-huang"), ("Jensen Huang", "PERSON", "jensen-huang")]
+
+
+def shipped_pipeline(initialized: bool):
+    """The shipped tokenizer, cues and canonical IDs; uninitialised components are what
+    `spacy.load` builds before it reads their data."""
+    nlp = spacy.blank("zh", config={"nlp": {"tokenizer": {"@tokenizers": "chip_ner.CharLatinTokenizer.v1"}}})
+    cues = nlp.add_pipe("chip_ner_person_cues")
+    canonical = nlp.add_pipe("chip_ner_canonical")
+    if initialized:
+        cues.initialize(cues=CUES)
+        canonical.initialize(patterns=PATTERNS)
+    return nlp
+
+
+def entities(nlp):
+    return [(e.text, e.label_, e.id_) for e in nlp(TEXT).ents]
+
+
+def test_pipeline_survives_bytes():
+    nlp = shipped_pipeline(initialized=True)
+    assert entities(nlp) == EXPECTED
+    assert entities(shipped_pipeline(initialized=False).from_bytes(nlp.to_bytes())) == EXPECTED
+
+
+def test_pipeline_survives_disk(tmp_path):
+    nlp = shipped_pipeline(initialized=True)
+    nlp.to_disk(tmp_path / "p")
+    assert entities(shipped_pipeline(initialized=False).from_disk(tmp_path / "p")) == EXPECTED
+    assert entities(spacy.load(tmp_path / "p")) == EXPECTED
+
+
+def test_component_bytes_honour_exclude(nlp):
+    data = nlp.get_pipe("chip_ner_canonical").to_bytes(exclude=["aliases"])
+    assert spacy.blank("zh").add_pipe("chip_ner_canonical").from_bytes(data).aliases == {}
+
+
+def test_aliases_file_of_earlier_pipelines_still_loads(tmp_path):
+    """Pipelines trained before to_bytes existed wrote `aliases.json` with json.dumps."""
+    (tmp_path / "aliases.json").write_text(json.dumps({"英伟达": "nvidia"}, ensure_ascii=False), encoding="utf-8")
+    assert spacy.blank("zh").add_pipe("chip_ner_canonical").from_disk(tmp_path).aliases == {"英伟达": "nvidia"}

@@ -2,12 +2,17 @@ import json
 from collections import Counter
 
 import pytest
-
-from chip_ner.clean import (clean, duplicate_key, load_boilerplate_rules, boilerplate_category, repair,
-                            split_paragraphs)
-from chip_ner.errors import ChipNerError
-
 from conftest import ROOT
+
+from chip_ner.corpus.clean import (
+    boilerplate_category,
+    clean,
+    duplicate_key,
+    load_boilerplate_rules,
+    repair,
+    split_paragraphs,
+)
+from chip_ner.errors import ChipNerError
 
 RULES = load_boilerplate_rules(ROOT / "configs/boilerplate.jsonl")
 SEED_001 = (ROOT / "seeds/001_d0631cfb94dab0d0.txt").read_text(encoding="utf-8")
@@ -83,7 +88,8 @@ def test_duplicate_key_ignores_leading_emoji():
 @pytest.fixture(scope="module")
 def cleaned(tmp_path_factory):
     out = tmp_path_factory.mktemp("clean")
-    report = clean(ROOT / "seeds", out / "paragraphs.jsonl", out / "dropped.jsonl", ROOT / "configs/boilerplate.jsonl")
+    report = clean(ROOT / "seeds", out / "paragraphs.jsonl", dropped_output=out / "dropped.jsonl",
+                   boilerplate=ROOT / "configs/boilerplate.jsonl")
     paragraphs = [json.loads(l) for l in (out / "paragraphs.jsonl").read_text(encoding="utf-8").splitlines()]
     dropped = [json.loads(l) for l in (out / "dropped.jsonl").read_text(encoding="utf-8").splitlines()]
     return report, paragraphs, dropped
@@ -122,7 +128,7 @@ def test_non_utf8_seed_fails_with_offset_and_writes_nothing(tmp_path):
     (seeds / "001_bad.txt").write_bytes("第一行\n".encode() + b"abc\xff")
     out = tmp_path / "paragraphs.jsonl"
     with pytest.raises(ChipNerError) as err:
-        clean(seeds, out, None, ROOT / "configs/boilerplate.jsonl")
+        clean(seeds, out, boilerplate=ROOT / "configs/boilerplate.jsonl")
     assert "001_bad.txt:2" in str(err.value) and "byte 0xff at byte offset 13" in str(err.value)
     assert not out.exists()
 

@@ -1,13 +1,13 @@
 import pytest
 import spacy
+from conftest import ROOT, read_records, write_records
 from spacy.tokens import DocBin
 
-from chip_ner.convert import convert, split_articles
+from chip_ner.corpus.convert import convert
 from chip_ner.errors import ChipNerError
+from chip_ner.records import split_ids
 
-from conftest import ROOT, read_records, write_records
-
-CONFIG = ROOT / "configs/char_latin.cfg"
+CONFIG = ROOT / "configs/experiments/char_latin.cfg"
 
 
 def run(small, dev="901", **kwargs):
@@ -56,5 +56,6 @@ def test_bad_split_is_refused(small, dev):
         run(small, dev=dev)
 
 
-def test_split_articles_parses_lists():
-    assert split_articles("001, 003") == {"001", "003"}
+def test_split_ids_parses_comma_lists():
+    assert split_ids("001, 003") == ["001", "003"]
+    assert split_ids(None) == [] and split_ids(" , ") == []

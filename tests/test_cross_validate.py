@@ -1,7 +1,7 @@
-from chip_ner.cross_validate import article_folds, cross_validate, subsample
-from chip_ner.validate import load_gold
-
 from conftest import DATA, ROOT, read_records
+
+from chip_ner.evaluation.cross_validate import article_folds, cross_validate, subsample
+from chip_ner.records import load_gold
 
 GOLD = load_gold(DATA / "gold.jsonl", DATA / "paragraphs.jsonl")
 
@@ -20,9 +20,9 @@ def test_subsample_is_deterministic_and_sized():
 
 
 def test_cross_validate_predicts_every_held_out_paragraph(tmp_path):
-    report = cross_validate(DATA / "gold.jsonl", DATA / "paragraphs.jsonl", ROOT / "configs/char_latin.cfg",
-                            tmp_path / "cv", tmp_path / "pred.jsonl", tmp_path / "curve.jsonl", max_steps=4,
-                            fractions=(0.5, 1.0))
+    report = cross_validate(DATA / "gold.jsonl", DATA / "paragraphs.jsonl", ROOT / "configs/experiments/char_latin.cfg",
+                            tmp_path / "cv", tmp_path / "pred.jsonl", curve_predictions=tmp_path / "curve.jsonl",
+                            max_steps=4, fractions=(0.5, 1.0))
     pooled = read_records(tmp_path / "pred.jsonl")
     assert sorted(r["id"] for r in pooled) == ["900-p000", "900-p001", "901-p000"]
     assert all(r["fold"] == r["article"] for r in pooled)
@@ -30,9 +30,9 @@ def test_cross_validate_predicts_every_held_out_paragraph(tmp_path):
 
 
 def test_script_test_uses_each_fold_model(tmp_path):
-    from chip_ner.script_test import script_test
+    from chip_ner.evaluation.script_test import script_test
 
-    cross_validate(DATA / "gold.jsonl", DATA / "paragraphs.jsonl", ROOT / "configs/char_latin.cfg", tmp_path / "cv",
+    cross_validate(DATA / "gold.jsonl", DATA / "paragraphs.jsonl", ROOT / "configs/experiments/char_latin.cfg", tmp_path / "cv",
                    tmp_path / "pred.jsonl", max_steps=2)
     counts = script_test(DATA / "gold.jsonl", DATA / "paragraphs.jsonl", tmp_path / "cv", tmp_path / "other.jsonl")
     rows = read_records(tmp_path / "other.jsonl")

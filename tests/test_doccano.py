@@ -2,18 +2,20 @@
 
 doccano is installed once into .doccano/venv (git-ignored); the tests are skipped only when
 that install is impossible, with the reason."""
+import os
 import shutil
 import socket
+import subprocess
+import sys
 
 import pytest
+from conftest import DATA, ROOT, copy_project, read_records, write_records
 
-from chip_ner.doccano_api import DoccanoAPI, utf16_offset
-from chip_ner.doccano_server import DoccanoServer
+from chip_ner.annotation.doccano_api import DoccanoAPI, utf16_offset
+from chip_ner.annotation.doccano_server import DoccanoServer
+from chip_ner.annotation.pull import pull
+from chip_ner.annotation.push import push
 from chip_ner.errors import ChipNerError
-from chip_ner.pull import pull
-from chip_ner.push import push
-
-from conftest import DATA, ROOT, read_records, write_records
 
 PASSWORD = "test-only-password"
 EMOJI_TEXT = "💰 苹果使用谷歌TPU，台积电代工，投资约30亿美元。"
@@ -198,3 +200,29 @@ def test_bad_server_or_credentials_fail_clearly(server, corpus, make_api, expect
 def test_unknown_project_fails_clearly(server, corpus):
     with pytest.raises(ChipNerError, match="no project named 'nope'"):
         pull(api_for(server), "nope", corpus / "gold.jsonl", corpus / "paragraphs.jsonl", corpus / "base.jsonl")
+
+
+def weasel(project_dir, step, server, project):
+    env = {**os.environ, "DOCCANO_USERNAME": "admin", "DOCCANO_PASSWORD": PASSWORD}
+    return subprocess.run([sys.executable, "-m", "weasel", "run", step, "--vars.doccano_port", str(server.port),
+                           "--vars.doccano_project", project, "--vars.push_source", "gold"],
+                          cwd=project_dir, env=env, capture_output=True, text=True)
+
+
+def test_a_second_review_round_runs_through_the_project(server, corpus, tmp_path):
+    """weasel skips a step whose deps are unchanged; push and pull talk to doccano, whose state is no
+    dep it can see, so a second pull after a reviewer's edit must run and merge (no_skip)."""
+    project_dir = copy_project(tmp_path / "project")
+    (project_dir / "corpus/annotations/doccano_base.jsonl").unlink(missing_ok=True)  # a local sync state
+    shutil.copy(corpus / "paragraphs.jsonl", project_dir / "corpus/paragraphs.jsonl")
+    shutil.copy(corpus / "gold.jsonl", project_dir / "corpus/annotations/gold.jsonl")
+    for step in ("push", "pull"):
+        result = weasel(project_dir, step, server, "rounds")
+        assert result.returncode == 0 and "Skipping" not in result.stdout, result.stdout + result.stderr
+    gold = project_dir / "corpus/annotations/gold.jsonl"
+    review(server, "rounds")  # the reviewer works in doccano after the first pull
+    result = weasel(project_dir, "pull", server, "rounds")
+    assert result.returncode == 0 and "Skipping" not in result.stdout, result.stdout + result.stderr
+    spans, meta = gold_spans(project_dir / "corpus/annotations", "902-p000")
+    assert spans == [("苹果", "COMPANY"), ("TPU", "COMPANY"), ("台积电", "COMPANY"), ("30亿美元", "MONEY")]
+    assert meta["doccano_confirmed"] is True and gold.exists()

@@ -1,8 +1,7 @@
-import pytest
 import spacy
 
-from chip_ner.compare_segmenters import markdown_table
-from chip_ner.evaluate import chars_per_second, model_size_mb, per_label
+from chip_ner.evaluation.compare_segmenters import markdown_table
+from chip_ner.evaluation.evaluate import chars_per_second, model_size_mb, per_label
 
 
 def test_per_label_fills_labels_never_seen():

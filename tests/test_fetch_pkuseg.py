@@ -3,8 +3,8 @@ import tarfile
 
 import pytest
 
-from chip_ner import fetch_pkuseg as fp
 from chip_ner.errors import ChipNerError
+from chip_ner.evaluation import fetch_pkuseg as fp
 
 
 def fake_sdist(directory, files):

@@ -1,6 +1,6 @@
-from chip_ner.filter_patterns import filter_patterns
-
 from conftest import DATA, read_records, write_records
+
+from chip_ner.corpus.filter_patterns import filter_patterns
 
 
 def test_patterns_only_the_dev_article_names_are_removed(tmp_path):

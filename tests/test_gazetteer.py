@@ -3,11 +3,9 @@ they give it (corpus/GUIDELINES.md)."""
 import re
 
 import pytest
-
-from chip_ner.pre_annotate import load_patterns
-from chip_ner.validate import is_edge_junk
-
 from conftest import ROOT
+
+from chip_ner.records import is_edge_junk, load_patterns
 
 FILES = [p for p in (ROOT / "configs/patterns.jsonl", ROOT / "configs/gazetteer.jsonl") if p.exists()]
 # The guidelines' "No" examples: never an entity of any label.
@@ -76,7 +74,7 @@ def test_guideline_examples_keep_their_label(path):
 
 
 def test_patterns_and_gazetteer_agree_where_they_overlap():
-    from chip_ner.pre_annotate import load_patterns as load
+    from chip_ner.records import load_patterns as load
 
     patterns = {e["pattern"]: e["label"] for e in load(ROOT / "configs/patterns.jsonl")}
     gazetteer = {e["pattern"]: e["label"] for e in load(ROOT / "configs/gazetteer.jsonl")}

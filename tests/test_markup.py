@@ -1,9 +1,8 @@
 import pytest
-
-from chip_ner.errors import ChipNerError
-from chip_ner.markup import from_markup, read_markup, to_markup
-
 from conftest import DATA, read_records
+
+from chip_ner.corpus.markup import from_markup, read_markup, to_markup
+from chip_ner.errors import ChipNerError
 
 PARAGRAPHS = {r["id"]: r for r in read_records(DATA / "paragraphs.jsonl")}
 

@@ -1,7 +1,20 @@
+from pathlib import Path
+
 import pytest
 import spacy
+from spacy.util import load_config
+from thinc.api import ConfigValidationError
 
-from chip_ner.money import find_money, make_money_matcher
+from chip_ner.pipeline.money import (
+    CURRENCIES,
+    MODES,
+    find_money,
+    is_symbol,
+    make_money_matcher,
+    money_value,
+)
+
+ROOT = Path(__file__).resolve().parent.parent
 
 
 def surfaces(text):
@@ -82,9 +95,102 @@ def test_component_records_misaligned_matches_instead_of_dropping_them():
 
 def test_authoritative_component_decides_money_after_the_ner():
     nlp = spacy.blank("zh")
-    nlp.add_pipe("chip_ner_money", config={"authoritative": True})
+    nlp.add_pipe("chip_ner_money", config={"mode": "authoritative"})
     doc = nlp.make_doc("参数约30亿,投资40亿美元于英伟达")
     doc.ents = [doc.char_span(3, 6, label="MONEY"), doc.char_span(10, 13, label="COMPANY"),
                 doc.char_span(15, 18, label="COMPANY")]  # a wrong MONEY, and a COMPANY overlapping the amount
     doc = nlp.get_pipe("chip_ner_money")(doc)
     assert [(e.text, e.label_) for e in doc.ents] == [("40亿美元", "MONEY"), ("英伟达", "COMPANY")]
+
+
+def with_ents(nlp, text, ents):
+    doc = nlp.make_doc(text)
+    doc.ents = [doc.char_span(text.index(surface), text.index(surface) + len(surface), label=label)
+                for surface, label in ents]
+    return doc
+
+
+@pytest.mark.parametrize("preset,mode,expected", [
+    # an existing entity as long as the match: existing wins in `add` only
+    ("20亿美元", "add", [("30亿", "MONEY"), ("20亿美元", "COMPANY")]),
+    ("20亿美元", "overwrite", [("30亿", "MONEY"), ("20亿美元", "MONEY")]),
+    ("20亿美元", "authoritative", [("20亿美元", "MONEY")]),
+    # a longer existing entity: it wins unless the matcher is authoritative
+    ("资20亿美元", "add", [("30亿", "MONEY"), ("资20亿美元", "COMPANY")]),
+    ("资20亿美元", "overwrite", [("30亿", "MONEY"), ("资20亿美元", "COMPANY")]),
+    ("资20亿美元", "authoritative", [("20亿美元", "MONEY")]),
+])
+def test_modes_decide_overlaps_and_stray_money(preset, mode, expected):
+    nlp = spacy.blank("zh")
+    component = nlp.add_pipe("chip_ner_money", config={"mode": mode})
+    doc = with_ents(nlp, "参数30亿,投资20亿美元", [("30亿", "MONEY"), (preset, "COMPANY")])  # 30亿: not money
+    assert [(e.text, e.label_) for e in component(doc).ents] == expected
+
+
+def test_default_mode_is_add():
+    nlp = spacy.blank("zh")
+    nlp.add_pipe("chip_ner_money")
+    assert nlp.config["components"]["chip_ner_money"]["mode"] == "add" == nlp.get_pipe("chip_ner_money").mode
+
+
+@pytest.mark.parametrize("config", [{"mode": "replace"}, {"mode": "Add"}])
+def test_unknown_mode_is_named_with_the_allowed_ones(config):
+    with pytest.raises(ValueError, match="unknown mode .*'add', 'overwrite', 'authoritative'"):
+        spacy.blank("zh").add_pipe("chip_ner_money", config=config)
+
+
+def test_old_flags_are_gone():
+    with pytest.raises(ConfigValidationError, match="authoritative"):
+        spacy.blank("zh").add_pipe("chip_ner_money", config={"authoritative": True})
+
+
+def money_sections():
+    for path in sorted(ROOT.glob("configs/*.cfg")) + sorted(ROOT.glob("configs/experiments/*.cfg")):
+        for name, section in load_config(path, interpolate=False)["components"].items():
+            if section.get("factory") == "chip_ner_money":
+                yield pytest.param(section, id=f"{path.name}:{name}")
+
+
+@pytest.mark.parametrize("section", list(money_sections()))
+def test_configs_name_a_valid_mode(section):
+    assert set(section) <= {"factory", "matcher", "mode"} and section.get("mode", "add") in MODES
+    spacy.blank("zh").add_pipe("chip_ner_money", config={k: v for k, v in section.items() if k != "factory"})
+
+
+# MONEY values ---------------------------------------------------------------------------
+
+@pytest.mark.parametrize("text,value,low,high,currency,approximate", [
+    ("5100萬美元", 51_000_000, 51_000_000, 51_000_000, "USD", False),
+    ("4 美分", 0.04, 0.04, 0.04, "USD", False),
+    ("300 亿至 400 亿美元", None, 3e10, 4e10, "USD", False),
+    ("2.5-4万美元", None, 25_000, 40_000, "USD", False),
+    ("100 亿甚至 1000 亿美元", None, 1e10, 1e11, "USD", False),
+    ("人民币460亿元", 4.6e10, 4.6e10, 4.6e10, "CNY", False),
+    ("新台幣9899億元", 9.899e11, 9.899e11, 9.899e11, "TWD", False),
+    ("114.28元", 114.28, 114.28, 114.28, "CNY", False),
+    ("3.1亿欧元", 3.1e8, 3.1e8, 3.1e8, "EUR", False),
+    ("二十多亿美元", 2e9, 2e9, 2e9, "USD", True),
+    ("數十億美元", None, None, None, "USD", True),
+    ("$5 billion", 5e9, 5e9, 5e9, "USD", False),
+])
+def test_money_values(text, value, low, high, currency, approximate):
+    result = money_value(text)
+    assert result["value"] == pytest.approx(value) if value is not None else result["value"] is None
+    assert (result["min"], result["max"]) == (pytest.approx(low), pytest.approx(high)) if low else result["min"] is None
+    assert result["currency"] == currency and result["approximate"] is approximate
+
+
+def test_every_currency_word_is_matched_and_valued():
+    """One table: each currency the value parser knows is a currency to the matcher (a symbol
+    before the amount, a word after it), with the table's code."""
+    for word, code in CURRENCIES.items():
+        text = f"{word}20亿" if is_symbol(word) else f"20亿{word}"
+        assert surfaces(f"投资{text}。") == [text], word
+        assert money_value(text)["currency"] == code, word
+
+
+def test_a_currency_word_comes_before_the_words_inside_it():
+    """`money_value` takes the first word found, so 美元 must be tried before 元, US$ before $."""
+    words = list(CURRENCIES)
+    for i, word in enumerate(words):
+        assert not any(word in later for later in words[i + 1:]), word

@@ -1,14 +1,14 @@
 """End to end: the project's convert/train/evaluate/package commands with a few training steps,
 then the wheel installed into a fresh virtual environment and loaded by name."""
 import json
+import os
 import shlex
 import subprocess
 import sys
 
 import pytest
+from conftest import copy_project
 from weasel.util import load_project_config
-
-from conftest import ROOT, copy_project
 
 SKIPPED = {"pre-annotate", "agreement", "validate"}  # corpus checks, tested in test_project.py
 TRAIN_OVERRIDES = ["--training.max_steps", "200", "--training.eval_frequency", "100"]
@@ -73,3 +73,27 @@ def test_wheel_installs_and_loads_in_a_fresh_venv(project, tmp_path):
     assert output["ids"].get("英伟达") == "nvidia" and output["ids"].get("台积电") == "tsmc"
     assert [text for *_, label, text in output["ents"] if label == "PERSON" and text == "王小明"], "person cues missing"
     assert output["money"] == [{"value": 3e9, "min": 3e9, "max": 3e9, "currency": "USD", "approximate": False}]
+
+
+def test_push_suggestions_from_the_installed_wheel_beside_the_project_code(project, tmp_path):
+    """`push --source model --model zh_chip_ner` in an environment that has both the project and the
+    wheel: the project's components are registered first, then the wheel's copies are imported by
+    spacy.load (they once raised spaCy's E004 there)."""
+    project_dir, variables = project
+    name, version = f"zh_{variables['package_name']}", variables["package_version"]
+    wheel = project_dir / f"packages/{name}-{version}/dist/{name}-{version}-py3-none-any.whl"
+    site = tmp_path / "site"  # the wheel beside this environment's chip_ner and spaCy
+    install = subprocess.run([sys.executable, "-m", "pip", "install", "--quiet", "--no-deps", "--target", str(site),
+                              str(wheel)], capture_output=True, text=True)
+    assert install.returncode == 0, install.stderr
+    script = (
+        "import json\n"
+        "import chip_ner.spacy_code  # the project's components first\n"
+        "from chip_ner.annotation.push import model_suggestions\n"
+        f"print(json.dumps(model_suggestions({name!r}, {{'p': {UNSEEN!r}}})['p']))\n"
+    )
+    env = {**os.environ, "PYTHONPATH": str(site)}
+    result = subprocess.run([sys.executable, "-c", script], capture_output=True, text=True, cwd=tmp_path, env=env)
+    assert result.returncode == 0, result.stderr
+    spans = json.loads(result.stdout.strip().splitlines()[-1])
+    assert [UNSEEN[s:e] for s, e, label in spans if label == "COMPANY"][:2] == ["路透社", "英伟达"]

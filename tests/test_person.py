@@ -4,8 +4,8 @@ import pytest
 import spacy
 from spacy.lookups import Lookups
 
-from chip_ner import tokenizer  # noqa: F401  (registers the tokenizer)
-from chip_ner.person import read_person_cues
+from chip_ner.config_code.readers import read_person_cues
+from chip_ner.pipeline import tokenizer  # noqa: F401  (registers the tokenizer)
 
 CUES = ([{"cue": c, "kind": "title"} for c in ("分析师", "高级分析师", "首席执行官", "设计师", "CEO", "VP", "专家")]
         + [{"cue": c, "kind": "byline"} for c in ("记者", "编辑", "文", "摄影")]
@@ -70,6 +70,22 @@ def test_serialisation_round_trip(nlp, tmp_path):
     nlp.to_disk(tmp_path / "p")
     loaded = spacy.load(tmp_path / "p")
     assert people(loaded("高级分析师Todd R. Weiss表示")) == ["Todd R. Weiss"]
+
+
+def test_component_bytes_round_trip_and_exclude(nlp):
+    component = nlp.get_pipe("chip_ner_person_cues")
+    fresh = spacy.blank("zh").add_pipe("chip_ner_person_cues")
+    assert fresh.from_bytes(component.to_bytes()).cues == CUES
+    assert fresh.from_bytes(component.to_bytes(exclude=["cues"])).cues == CUES  # nothing read: unchanged
+    assert spacy.blank("zh").add_pipe("chip_ner_person_cues").from_bytes(component.to_bytes(exclude=["cues"])).cues == []
+
+
+def test_cues_file_of_earlier_pipelines_still_loads(tmp_path):
+    """Pipelines trained before to_bytes existed wrote `cues.json` with json.dumps."""
+    (tmp_path / "cues.json").write_text(json.dumps(CUES, ensure_ascii=False), encoding="utf-8")
+    nlp = spacy.blank("zh", config={"nlp": {"tokenizer": {"@tokenizers": "chip_ner.CharLatinTokenizer.v1"}}})
+    nlp.add_pipe("chip_ner_person_cues").from_disk(tmp_path)
+    assert people(nlp("分析师张小明表示")) == ["张小明"]
 
 
 @pytest.mark.parametrize("line,error", [

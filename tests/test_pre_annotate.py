@@ -1,11 +1,11 @@
 import json
 
 import pytest
-
-from chip_ner.errors import ChipNerError
-from chip_ner.pre_annotate import build_pre_annotator, load_patterns, pre_annotate
-
 from conftest import DATA, ROOT
+
+from chip_ner.corpus.pre_annotate import build_pre_annotator, pre_annotate
+from chip_ner.errors import ChipNerError
+from chip_ner.records import load_patterns
 
 
 @pytest.fixture(scope="module")

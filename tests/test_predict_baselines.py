@@ -1,7 +1,11 @@
-from chip_ner.predict_baselines import fold_patterns, jieba_entities, non_overlapping, predict_baselines
-from chip_ner.validate import load_gold
-
 from conftest import DATA, ROOT, read_records
+
+from chip_ner.evaluation.predict_baselines import (
+    jieba_entities,
+    non_overlapping,
+    predict_baselines,
+)
+from chip_ner.records import fold_patterns, load_gold
 
 
 def test_jieba_maps_person_and_money():
@@ -24,7 +28,7 @@ def test_fold_patterns_drop_what_only_the_held_out_article_names():
 
 def test_predict_baselines_covers_every_paragraph(tmp_path):
     count = predict_baselines(DATA / "gold.jsonl", DATA / "paragraphs.jsonl", ROOT / "configs/patterns.jsonl",
-                              tmp_path / "p.jsonl", tmp_path / "j.jsonl", tmp_path / "c.jsonl")
+                              tmp_path / "p.jsonl", tmp_path / "j.jsonl", curated_output=tmp_path / "c.jsonl")
     assert count == 3
     for name in ("p.jsonl", "j.jsonl", "c.jsonl"):
         assert [r["id"] for r in read_records(tmp_path / name)] == ["900-p000", "900-p001", "901-p000"]

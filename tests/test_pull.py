@@ -1,6 +1,6 @@
 import pytest
 
-from chip_ner.pull import PullReport, merge_spans
+from chip_ner.annotation.pull import PullReport, merge_spans
 
 TEXT = "英伟达H100和台积电"
 NV, H100, TSMC = (0, 3), (3, 7), (8, 11)

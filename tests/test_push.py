@@ -1,10 +1,9 @@
 import pytest
-
-from chip_ner.doccano_api import codepoint_offset, utf16_offset
-from chip_ner.errors import ChipNerError
-from chip_ner.push import disagreement, order_uncertain, push, select
-
 from conftest import DATA, read_records
+
+from chip_ner.annotation.doccano_api import codepoint_offset, utf16_offset
+from chip_ner.annotation.push import disagreement, order_uncertain, push, select
+from chip_ner.errors import ChipNerError
 
 
 @pytest.mark.parametrize("text,offset,units", [

@@ -1,12 +1,11 @@
 import json
-import shutil
 
 import pytest
-
-from chip_ner.report import END, START, report, results_markdown
-from chip_ner.score import score
-
 from conftest import DATA, read_records, write_records
+
+from chip_ner.errors import ChipNerError
+from chip_ner.evaluation.report import END, START, report, results_markdown
+from chip_ner.evaluation.score import score
 
 
 @pytest.fixture
@@ -43,7 +42,7 @@ def test_report_replaces_only_the_marked_section(metrics, tmp_path):
 def test_missing_markers_are_an_error(metrics, tmp_path):
     readme = tmp_path / "README.md"
     readme.write_text("# no markers\n")
-    with pytest.raises(ValueError, match="lacks the markers"):
+    with pytest.raises(ChipNerError, match="README.md: lacks the markers"):
         report(metrics, readme, tmp_path / "report.md")
 
 

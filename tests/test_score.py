@@ -1,11 +1,19 @@
 import json
 
 import pytest
-
-from chip_ner.score import bootstrap, classify_errors, counts, learning_curve, prf, score, side_by_side_html
-from chip_ner.validate import load_gold
-
 from conftest import DATA, write_records
+
+from chip_ner.errors import ChipNerError
+from chip_ner.evaluation.score import (
+    bootstrap,
+    classify_errors,
+    counts,
+    learning_curve,
+    prf,
+    score,
+    side_by_side_html,
+)
+from chip_ner.records import load_gold
 
 GOLD = load_gold(DATA / "gold.jsonl", DATA / "paragraphs.jsonl")
 
@@ -65,7 +73,7 @@ def test_score_writes_everything(tmp_path):
     curve = tmp_path / "curve.jsonl"
     write_records(curve, [{"id": r.id, "fraction": 1.0, "label": [list(s) for s in r.spans]} for r in GOLD])
     result = score(DATA / "gold.jsonl", DATA / "paragraphs.jsonl", {"model": model, "rules": rules}, "model",
-                   tmp_path / "out", curve, n_bootstrap=50)
+                   tmp_path / "out", curve=curve, n_bootstrap=50)
     assert result["scores"]["model"]["micro"]["f"] == 1.0
     assert result["scores"]["rules"]["per_fold_f"]["900"] < 1.0 == result["scores"]["rules"]["per_fold_f"]["901"]
     for name in ("scores.json", "errors.json", "confusion.png", "compare.html", "learning_curve.json", "learning_curve.png"):
@@ -76,13 +84,13 @@ def test_score_writes_everything(tmp_path):
 def test_missing_prediction_is_an_error(tmp_path):
     preds = list(predictions().values())[:2]
     write_records(tmp_path / "p.jsonl", preds)
-    with pytest.raises(ValueError, match="1 gold paragraphs have no prediction"):
+    with pytest.raises(ChipNerError, match="p.jsonl: 1 gold paragraphs have no prediction"):
         score(DATA / "gold.jsonl", DATA / "paragraphs.jsonl", {"model": tmp_path / "p.jsonl"}, "model", tmp_path / "o",
               n_bootstrap=10)
 
 
 def test_recall_is_split_by_seen_and_unseen_names():
-    from chip_ner.score import seen_unseen_recall
+    from chip_ner.evaluation.score import seen_unseen_recall
 
     # The two articles share no mention text, so every mention is unseen; 901-p000 loses 谷歌 and TPU.
     result = seen_unseen_recall(GOLD, predictions({"901-p000": [(0, 2, "COMPANY")]}))

@@ -1,6 +1,6 @@
 import pytest
 
-from chip_ner.script_test import other_script
+from chip_ner.evaluation.script_test import other_script
 
 
 @pytest.mark.parametrize("text,expected", [

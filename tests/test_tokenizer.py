@@ -1,7 +1,7 @@
 import pytest
 import spacy
 
-from chip_ner.tokenizer import CharLatinTokenizer
+from chip_ner.pipeline.tokenizer import CharLatinTokenizer
 
 
 @pytest.fixture

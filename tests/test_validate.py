@@ -1,9 +1,9 @@
 import pytest
-
-from chip_ner.errors import ChipNerError
-from chip_ner.validate import consistency, load_gold, validate
-
 from conftest import ROOT, read_records, write_records
+
+from chip_ner.corpus.validate import consistency, validate
+from chip_ner.errors import ChipNerError
+from chip_ner.records import load_gold
 
 
 def corrupt(small, index, **changes):
@@ -83,7 +83,7 @@ def test_allowlist_explains_an_exception(small):
     write_records(small / "gold.jsonl", records)
     allow = small / "allow.jsonl"
     write_records(allow, [{"kind": "unlabelled", "text": "英伟达", "ids": ["900-p001"], "reason": "test"}])
-    report = validate(small / "gold.jsonl", small / "paragraphs.jsonl", allow)
+    report = validate(small / "gold.jsonl", small / "paragraphs.jsonl", allowlist_path=allow)
     assert len(report.explained) == 1 and not report.unexplained
 
 
@@ -103,11 +103,11 @@ def test_latin_substring_is_not_an_unlabelled_occurrence(small):
 
 def test_project_gold_is_valid(tmp_path):
     """The committed gold must validate against freshly cleaned seeds."""
-    from chip_ner.clean import clean
+    from chip_ner.corpus.clean import clean
 
-    clean(ROOT / "seeds", tmp_path / "paragraphs.jsonl", None, ROOT / "configs/boilerplate.jsonl")
+    clean(ROOT / "seeds", tmp_path / "paragraphs.jsonl", boilerplate=ROOT / "configs/boilerplate.jsonl")
     report = validate(ROOT / "corpus/annotations/gold.jsonl", tmp_path / "paragraphs.jsonl",
-                      ROOT / "corpus/annotations/allowlist.jsonl")
+                      allowlist_path=ROOT / "corpus/annotations/allowlist.jsonl")
     assert report.records == len(read_records(tmp_path / "paragraphs.jsonl"))
     assert set(report.per_label) == {"CHIP", "COMPANY", "MONEY", "PERSON"}
     assert sum(report.per_label.values()) > 500

@@ -2,9 +2,9 @@ import pytest
 import spacy
 from spacy.lookups import Lookups
 
-from chip_ner import tokenizer  # noqa: F401  (registers the tokenizer)
-from chip_ner.augment import read_patterns
-from chip_ner.versions import chip_families, version_patterns
+from chip_ner.config_code.readers import read_patterns
+from chip_ner.config_code.versions import chip_families, version_patterns
+from chip_ner.pipeline import tokenizer  # noqa: F401  (registers the tokenizer)
 
 ENTRIES = [
     {"label": "CHIP", "pattern": "TPU v4"},

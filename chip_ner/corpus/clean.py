@@ -1,0 +1,203 @@
+"""Seed articles -> cleaned paragraphs that trace back to their seed file.
+
+Each non-blank line of a seed is a paragraph. Its id (`000-p007`) is its index among the
+seed's non-blank lines, so ids stay stable when a rule changes what is dropped. Rules run
+in a fixed order: repair conversion artefacts, drop boilerplate, drop duplicates.
+"""
+from __future__ import annotations
+
+import re
+import unicodedata
+from collections import Counter
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any, Optional
+
+from ..errors import ChipNerError, Problem
+from ..io import read_jsonl, read_utf8, write_jsonl
+
+# Pinyin that a converter inserted after a character: 區(qū)塊鏈 -> 區塊鏈. Only lower-case
+# Latin with at least one tone mark qualifies, so `(AMD)` or `(Neuromorphic)` stay.
+TONE_MARKS = "āáǎàēéěèīíǐìōóǒòūúǔùǖǘǚǜ"
+PINYIN = re.compile(r"(?<=[\u4e00-\u9fff])\((?=[a-zü\s]*[" + TONE_MARKS + r"])[a-z" + TONE_MARKS + r"ü\s]{1,8}\)")
+# Mojibake of a Chinese full stop and closing quote (`。”`) in 001, including one case where
+# the following `他補` was swallowed as well. Checked against the sentence structure.
+MOJIBAKE = {"?!?": "。”", "?!彼a": "。”他補"}
+# HTML left over from the page, with its `<` turned into `?`: `?/p>`, `/p>`.
+HTML_REMNANT = re.compile(r"[?<]?/?\b(?:p|br|div|span)\s*/?>")
+# A lone `?` that stood for a (no-break) space: `英偉達?A100`. A `?` before `#`, a closing
+# bracket or quote, or at the end is a real question mark; `??` is a lost character and stays.
+LONE_QUESTION_MARK = re.compile(r"(?<!\?)\?(?![?#】」”)\]]|$)")
+UNREPAIRED = re.compile(r"\?\?+")
+LEADING_BULLETS = "•·▪●◦-*"
+
+DEFAULT_BOILERPLATE = Path("configs/boilerplate.jsonl")
+
+
+@dataclass
+class Paragraph:
+    id: str
+    article: str
+    seed: str
+    start: int
+    end: int
+    text: str
+    repairs: int = 0
+
+    def to_record(self) -> dict[str, Any]:
+        return {"id": self.id, "article": self.article, "text": self.text, "seed": self.seed,
+                "start": self.start, "end": self.end, "repairs": self.repairs}
+
+
+@dataclass
+class CleanReport:
+    """What each rule changed, so a rule that suddenly fires more (or less) is visible."""
+
+    repairs: Counter = field(default_factory=Counter)
+    dropped: Counter = field(default_factory=Counter)
+    kept_per_article: Counter = field(default_factory=Counter)
+    chars_per_article: Counter = field(default_factory=Counter)
+    unrepaired: list = field(default_factory=list)
+
+
+@dataclass
+class BoilerplateRule:
+    category: str
+    pattern: re.Pattern
+
+
+def load_boilerplate_rules(path: Path = DEFAULT_BOILERPLATE) -> list[BoilerplateRule]:
+    """Rules are data: one JSON object a line with `category` and a `pattern` regex."""
+    rules = []
+    problems = []
+    for line_no, record in read_jsonl(path):
+        try:
+            rules.append(BoilerplateRule(record["category"], re.compile(record["pattern"])))
+        except KeyError as err:
+            problems.append(Problem(path, f"missing key {err}", line=line_no))
+        except re.error as err:
+            problems.append(Problem(path, f"bad regex: {err}", line=line_no, offset=err.pos))
+    if problems:
+        raise ChipNerError("Invalid boilerplate rules", problems)
+    return rules
+
+
+def split_paragraphs(text: str) -> list[tuple[int, int]]:
+    """(start, end) of every non-blank line, without surrounding whitespace or a leading bullet."""
+    spans = []
+    pos = 0
+    for line in text.split("\n"):
+        start, end = pos, pos + len(line)
+        pos = end + 1
+        while start < end and (text[start].isspace() or text[start] in LEADING_BULLETS):
+            start += 1
+        while end > start and text[end - 1].isspace():
+            end -= 1
+        if start < end:
+            spans.append((start, end))
+    return spans
+
+
+def repair(text: str, counts: Counter) -> str:
+    """Undo the conversion artefacts; `counts` gets the number of fixes per rule."""
+    text, n = PINYIN.subn("", text)
+    counts["pinyin"] += n
+    for bad, good in MOJIBAKE.items():
+        counts["mojibake_quote"] += text.count(bad)
+        text = text.replace(bad, good)
+    text, n = HTML_REMNANT.subn("", text)
+    counts["html_remnant"] += n
+    text, n = LONE_QUESTION_MARK.subn(" ", text)
+    counts["question_mark_space"] += n
+    return text.strip()
+
+
+def is_counter(text: str) -> bool:
+    """View or comment counters such as `5.1k`."""
+    return re.fullmatch(r"\d+(?:\.\d+)?[kKwW万]?", text) is not None
+
+
+def has_punctuation(text: str) -> bool:
+    return any(unicodedata.category(c).startswith("P") for c in text)
+
+
+def boilerplate_category(texts: list[str], i: int, rules: list[BoilerplateRule]) -> Optional[str]:
+    """The boilerplate category of paragraph `i`, or None when it is article text."""
+    text = texts[i]
+    for rule in rules:
+        if rule.pattern.search(text):
+            return rule.category
+    if is_counter(text):
+        return "counter"
+    # A tag name shown above its counter (`微软` / `5.1k`) is part of a tag list.
+    next_text = texts[i + 1] if i + 1 < len(texts) else ""
+    if len(text) <= 8 and not has_punctuation(text) and is_counter(next_text):
+        return "tag_list"
+    return None
+
+
+def duplicate_key(text: str) -> str:
+    """Text without leading symbols: `🤔 虽然…` and `💡 虽然…` are the same paragraph."""
+    i = 0
+    while i < len(text) and (unicodedata.category(text[i])[0] in "SZ" or text[i].isspace()):
+        i += 1
+    return text[i:]
+
+
+def clean_article(seed_path: Path, rules: list[BoilerplateRule], report: CleanReport,
+                  seen: dict[str, str], dropped: list[dict[str, Any]]) -> list[Paragraph]:
+    raw = read_utf8(seed_path)
+    article = seed_path.name.split("_")[0]
+    spans = split_paragraphs(raw)
+    texts = []
+    repair_counts = []
+    for start, end in spans:
+        counts: Counter = Counter()
+        texts.append(repair(raw[start:end], counts))
+        repair_counts.append(sum(counts.values()))
+        report.repairs.update(counts)
+    paragraphs = []
+    for i, ((start, end), text) in enumerate(zip(spans, texts)):
+        pid = f"{article}-p{i:03d}"
+        reason = boilerplate_category(texts, i, rules)
+        if reason is None and not text:
+            reason = "empty_after_repair"
+        if reason is None and duplicate_key(text) in seen:
+            reason = f"duplicate of {seen[duplicate_key(text)]}"
+        if reason is not None:
+            report.dropped[reason.split(" of ")[0]] += 1
+            dropped.append({"id": pid, "article": article, "reason": reason, "text": text,
+                            "seed": seed_path.name, "start": start, "end": end})
+            continue
+        seen[duplicate_key(text)] = pid
+        for match in UNREPAIRED.finditer(text):
+            report.unrepaired.append(f"{pid} offset {match.start()}: {match.group()!r}")
+        report.kept_per_article[article] += 1
+        report.chars_per_article[article] += len(text)
+        paragraphs.append(Paragraph(pid, article, seed_path.name, start, end, text, repair_counts[i]))
+    return paragraphs
+
+
+def seed_files(seeds_dir: Path) -> list[Path]:
+    files = sorted(Path(seeds_dir).glob("*.txt"))
+    if not files:
+        raise ChipNerError("No seed articles found", [Problem(seeds_dir, "no *.txt files")],
+                           "Copy the seed articles into seeds/ (see README).")
+    return files
+
+
+def clean(seeds_dir: Path, output: Path, *, dropped_output: Optional[Path] = None,
+          boilerplate: Path = DEFAULT_BOILERPLATE) -> CleanReport:
+    """Clean every seed article and write paragraphs (and the dropped ones, for audit)."""
+    rules = load_boilerplate_rules(boilerplate)
+    report = CleanReport()
+    seen: dict[str, str] = {}
+    dropped: list[dict[str, Any]] = []
+    paragraphs: list[Paragraph] = []
+    for path in seed_files(seeds_dir):
+        paragraphs.extend(clean_article(path, rules, report, seen, dropped))
+    write_jsonl(output, (p.to_record() for p in paragraphs))
+    if dropped_output is not None:
+        write_jsonl(dropped_output, dropped)
+    return report
+

@@ -1,0 +1,106 @@
+"""Gold -> train/dev DocBins, split by article, tokenized by the pipeline's own tokenizer.
+
+A gold span that does not align with the tokenizer's token boundaries could not be learned
+or predicted exactly, so it fails the step and is named. Only the segmenter comparison may
+pass `allow_misaligned`: such a paragraph is then stored with one token per character, so
+the reference keeps the exact gold (training aligns it to the pipeline's tokens and treats
+the misaligned entity as missing, and scoring compares character offsets).
+"""
+from __future__ import annotations
+
+from collections import Counter
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Iterable, Optional
+
+import spacy
+from spacy.language import Language
+from spacy.tokens import Doc, DocBin
+from spacy.util import get_words_and_spaces, load_config
+
+from ..errors import ChipNerError, Problem
+from ..io import atomic_path
+from ..pipeline import tokenizer  # noqa: F401  (registers chip_ner.CharLatinTokenizer.v1)
+from ..records import GoldRecord, load_gold, split_ids
+
+
+@dataclass
+class ConvertReport:
+    docs: Counter = field(default_factory=Counter)
+    spans: Counter = field(default_factory=Counter)
+    per_label: dict = field(default_factory=dict)
+    misaligned: list[Problem] = field(default_factory=list)
+
+
+def tokenizer_from_config(config_path: Path, code: Optional[Path] = None) -> Language:
+    """A blank pipeline with just the config's tokenizer, initialised (pkuseg needs a model)."""
+    if code is not None:
+        spacy.util.import_file("chip_ner_code", code)
+    config = load_config(config_path, interpolate=False)
+    nlp = spacy.blank(config["nlp"]["lang"], config={"nlp": {"tokenizer": config["nlp"]["tokenizer"]}})
+    init = config.get("initialize", {}).get("tokenizer", {})
+    if hasattr(nlp.tokenizer, "initialize") and init.get("pkuseg_model"):
+        nlp.tokenizer.initialize(**init)
+    return nlp
+
+
+def char_doc(nlp: Language, text: str) -> Doc:
+    words, spaces = get_words_and_spaces([c for c in text if not c.isspace()], text)
+    return Doc(nlp.vocab, words=words, spaces=spaces)
+
+
+def record_to_doc(nlp: Language, record: GoldRecord, gold_path: Path,
+                  allow_misaligned: bool, report: ConvertReport) -> Doc:
+    doc = nlp.make_doc(record.text)
+    spans = [doc.char_span(s, e, label=label) for s, e, label in record.spans]
+    bad = [(s, e, label) for span, (s, e, label) in zip(spans, record.spans) if span is None]
+    for s, e, label in bad:
+        tokens = [t.text for t in doc if t.idx < e and t.idx + len(t) > s]
+        report.misaligned.append(Problem(gold_path, f"{record.id}: {label} span {record.text[s:e]!r} does not align "
+                                                    f"with the tokens {tokens}", line=record.line, offset=s))
+    if bad and allow_misaligned:
+        doc = char_doc(nlp, record.text)
+        spans = [doc.char_span(s, e, label=label) for s, e, label in record.spans]
+    doc.ents = [span for span in spans if span is not None]
+    doc.user_data["id"] = record.id
+    return doc
+
+
+def convert(gold: Path, paragraphs: Path, config: Path, train_output: Path, dev_output: Path,
+            dev_articles: str, *, code: Optional[Path] = None, allow_misaligned: bool = False) -> ConvertReport:
+    """Write train/dev DocBins; no article is in both."""
+    records = load_gold(gold, paragraphs)
+    dev = set(split_ids(dev_articles))
+    known = {r.article for r in records}
+    if not dev or not dev <= known or dev == known:
+        raise ChipNerError("Invalid article split", [Problem(config, f"dev articles {sorted(dev)} must be a non-empty, "
+                                                                     f"proper subset of {sorted(known)}")],
+                           "Set vars.dev_articles in project.yml.")
+    nlp = tokenizer_from_config(config, code)
+    report = ConvertReport()
+    bins = {"train": DocBin(store_user_data=True), "dev": DocBin(store_user_data=True)}
+    labels: dict[str, Counter] = {"train": Counter(), "dev": Counter()}
+    for record in records:
+        part = "dev" if record.article in dev else "train"
+        doc = record_to_doc(nlp, record, gold, allow_misaligned, report)
+        bins[part].add(doc)
+        report.docs[part] += 1
+        report.spans[part] += len(record.spans)
+        labels[part].update(label for _, _, label in record.spans)
+    report.per_label = {part: dict(counts) for part, counts in labels.items()}
+    if report.misaligned and not allow_misaligned:
+        raise ChipNerError(f"{len(report.misaligned)} gold spans do not align with the tokenizer of {config}",
+                           report.misaligned, "Use a tokenizer that keeps entity boundaries (see README, segmenters).")
+    for part, path in (("train", train_output), ("dev", dev_output)):
+        write_docbin(bins[part], path)
+    return report
+
+
+def write_docbin(docbin: DocBin, path: Path) -> None:
+    """Write beside the target and move into place, so a failure leaves no partial file."""
+    with atomic_path(path) as tmp:
+        docbin.to_disk(tmp)
+
+
+def read_docs(path: Path, nlp: Language) -> Iterable[Doc]:
+    return DocBin().from_disk(path).get_docs(nlp.vocab)

@@ -1,0 +1,191 @@
+"""MONEY matcher and MONEY values: amounts with a currency, in Arabic or Chinese numerals, as the
+guidelines define, and `ent._.money` (`{"value", "min", "max", "currency", "approximate"}`).
+
+Approximators (约, 逾, 超, 高达, 近, 左右 …) are simply not part of the grammar, so they stay
+outside the span; amounts without a currency (8192块, 25%, 100 petaOps) never match. The matcher
+and the value parser read one currency table, so a currency the matcher finds always has a code.
+"""
+from __future__ import annotations
+
+import re
+from typing import Any, Callable, Iterable, Optional
+
+from spacy.language import Language
+from spacy.tokens import Doc, Span
+from spacy.util import filter_spans, registry
+
+# Currency word -> ISO code. Order matters for `money_value` (the first word found in the span
+# gives the currency), so a word comes before every word inside it: 新台币 before 台币, 美元 before 元.
+CURRENCIES: dict[str, str] = {
+    "新台币": "TWD", "新台幣": "TWD", "人民币": "CNY", "人民幣": "CNY", "美元": "USD", "美分": "USD",
+    "欧元": "EUR", "歐元": "EUR", "日元": "JPY", "日圓": "JPY", "港元": "HKD", "港币": "HKD",
+    "港幣": "HKD", "台币": "TWD", "台幣": "TWD", "英镑": "GBP", "英鎊": "GBP", "韩元": "KRW",
+    "韓元": "KRW", "卢布": "RUB", "盧布": "RUB", "US$": "USD", "HK$": "HKD", "NT$": "TWD",
+    "$": "USD", "€": "EUR", "£": "GBP", "¥": "CNY", "￥": "CNY", "元": "CNY",
+}
+# Symbols stand before the amount and words after it; these words may also stand before it
+# (人民币460亿元, 新台幣9899億元).
+WORDS_BEFORE = ("人民币", "人民幣", "新台币", "新台幣", "港币", "港幣")
+CENT_WORDS = ("美分",)  # the amount is in hundredths of the currency
+
+
+def is_symbol(word: str) -> bool:
+    """`$`, `US$`, `€`: no Han character, so it is written before the amount."""
+    return not any("\u3400" <= char <= "\u9fff" for char in word)
+
+
+def alternation(words: Iterable[str]) -> str:
+    """A non-capturing regex alternation, longest first, so `US$` is tried before `$`."""
+    return "(?:" + "|".join(re.escape(w) for w in sorted(words, key=len, reverse=True)) + ")"
+
+
+ARABIC = r"\d+(?:,\d{3})*(?:\.\d+)?"
+CHINESE_INTEGER = r"[零〇一二两兩三四五六七八九十百千]+"
+CHINESE = rf"{CHINESE_INTEGER}(?:[点點][零一二三四五六七八九]+)?"
+VAGUE = r"[数數几幾][十百千]?"  # 數十億美元: a vague amount is still money
+APPROXIMATE = r"多|余|餘"
+NUMBER = rf"(?:{ARABIC}|{CHINESE}|{VAGUE})(?:{APPROXIMATE})?"
+CHINESE_MAGNITUDE = r"万亿|萬億|[十百千]?[万萬亿億]|[百千]"
+MAGNITUDE = rf"(?:{CHINESE_MAGNITUDE})?"
+AMOUNT = rf"{NUMBER}\s?{MAGNITUDE}"
+CURRENCY_AFTER = alternation(w for w in CURRENCIES if not is_symbol(w))
+CURRENCY_BEFORE = alternation([w for w in CURRENCIES if is_symbol(w)] + list(WORDS_BEFORE))
+YUAN_SUFFIX = alternation(w for w in WORDS_BEFORE if CURRENCIES[w] == "CNY")
+RANGE = r"\s?(?:至|到|-|–|~|～|—|甚至|或)\s?"
+# A trailing 人民幣 after 元 (20億元人民幣) belongs to the amount.
+MONEY = re.compile(
+    rf"(?<![\d.])(?:{CURRENCY_BEFORE}\s?)?{AMOUNT}(?:\s?{CURRENCY_AFTER})?(?:{RANGE}{AMOUNT})?"
+    rf"\s?{CURRENCY_AFTER}{YUAN_SUFFIX}?"
+    rf"|(?<![\d.]){CURRENCY_BEFORE}\s?{AMOUNT}(?:{RANGE}{AMOUNT})?(?:\s?(?:billion|million|bn|m)\b)?"
+)
+# `元` preceded by these is not a currency: 二元 (binary), 多元 (diverse), 单元, 纪元, 公元.
+NOT_CURRENCY_YUAN = re.compile(r"(?:[二多单單纪紀公]元)$")
+
+
+def find_money(text: str) -> list[tuple[int, int]]:
+    """(start, end) code-point offsets of every MONEY amount in `text`."""
+    spans = []
+    for match in MONEY.finditer(text):
+        start, end = match.span()
+        surface = match.group()
+        if NOT_CURRENCY_YUAN.search(surface) and not re.search(r"\d", surface):
+            continue
+        spans.append((start, end))
+    return spans
+
+
+@registry.misc("chip_ner.money_matcher.v1")
+def make_money_matcher() -> Callable[[str], list[tuple[int, int]]]:
+    """The matcher as a registered function, so configs can reference and swap it."""
+    return find_money
+
+
+# MONEY values ---------------------------------------------------------------------------
+
+DIGITS = {"零": 0, "〇": 0, "一": 1, "二": 2, "两": 2, "兩": 2, "三": 3, "四": 4, "五": 5, "六": 6, "七": 7, "八": 8, "九": 9}
+UNITS = {"十": 10, "百": 100, "千": 1000}
+MAGNITUDES = {"万亿": 1e12, "萬億": 1e12, "亿": 1e8, "億": 1e8, "万": 1e4, "萬": 1e4, "千": 1e3, "百": 1e2,
+              "billion": 1e9, "million": 1e6, "bn": 1e9, "m": 1e6}
+# One amount of a span, in groups: the number, an approximator, the magnitude.
+AMOUNT_PARTS = re.compile(rf"({ARABIC}|{CHINESE_INTEGER}|{VAGUE})({APPROXIMATE})?\s?"
+                          rf"({CHINESE_MAGNITUDE}|billion|million|bn|m\b)?")
+
+
+def chinese_number(text: str) -> float:
+    """二十 -> 20, 三千五百 -> 3500 (units below 万; magnitudes are handled separately)."""
+    total, current = 0, 0
+    for char in text:
+        if char in DIGITS:
+            current = DIGITS[char]
+        elif char in UNITS:
+            total += (current or 1) * UNITS[char]
+            current = 0
+    return float(total + current)
+
+
+def amount_value(number: str, magnitude: Optional[str]) -> Optional[float]:
+    if number[0] in "数數几幾":
+        return None
+    value = float(number.replace(",", "")) if number[0].isdigit() else chinese_number(number)
+    for part in re.findall(r"万亿|萬億|[十百千万萬亿億]|billion|million|bn|m", magnitude or ""):
+        value *= MAGNITUDES.get(part, UNITS.get(part, 1))
+    return value
+
+
+def money_value(text: str) -> dict[str, Any]:
+    """`5100萬美元` -> value 51000000, USD; a range gives min and max (`300 亿至 400 亿美元`, and
+    `2.5-4万美元`, whose first number borrows the magnitude); a vague amount (`數十億`) no value."""
+    currency = next((code for word, code in CURRENCIES.items() if word in text), None)
+    matches = list(AMOUNT_PARTS.finditer(text))
+    if not matches:
+        return {"value": None, "min": None, "max": None, "currency": currency, "approximate": True}
+    last_magnitude = matches[-1].group(3)
+    scale = 0.01 if any(word in text for word in CENT_WORDS) else 1.0
+    values = []
+    for i, m in enumerate(matches):
+        magnitude = m.group(3) or (last_magnitude if i < len(matches) - 1 else None)
+        value = amount_value(m.group(1), magnitude)
+        values.append(None if value is None else value * scale)
+    approximate = any(m.group(2) for m in matches) or None in values
+    return {"value": values[0] if len(values) == 1 else None, "min": values[0], "max": values[-1],
+            "currency": currency, "approximate": bool(approximate)}
+
+
+if not Span.has_extension("money"):
+    Span.set_extension("money", getter=lambda span: money_value(span.text) if span.label_ == "MONEY" else None)
+
+
+# The component ------------------------------------------------------------------------
+
+# How matches meet the entities already set, like SpanRuler's one option:
+#   add: existing entities win overlaps; overwrite: matches win overlaps;
+#   authoritative (after the NER): the matcher alone decides MONEY, so MONEY entities it did
+#   not find are removed and its matches win every overlap.
+MODES = ("add", "overwrite", "authoritative")
+
+
+class MoneyComponent:
+    """Adds MONEY entities; a match that does not align with tokens is kept in
+    `doc.user_data["chip_ner_misaligned"]` rather than silently dropped."""
+
+    def __init__(self, matcher: Callable[[str], list[tuple[int, int]]], mode: str = "add"):
+        if mode not in MODES:
+            raise ValueError(f"chip_ner_money: unknown mode {mode!r}; expected one of {', '.join(map(repr, MODES))}")
+        self.matcher = matcher
+        self.mode = mode
+
+    def __call__(self, doc: Doc) -> Doc:
+        if self.mode == "authoritative":
+            doc.ents = [ent for ent in doc.ents if ent.label_ != "MONEY"]
+        spans = []
+        for start, end in self.matcher(doc.text):
+            span = doc.char_span(start, end, label="MONEY")
+            if span is None:
+                doc.user_data.setdefault("chip_ner_misaligned", []).append((start, end, "MONEY"))
+            else:
+                spans.append(span)
+        if self.mode == "authoritative":
+            kept = [ent for ent in doc.ents if not any(ent.start < s.end and s.start < ent.end for s in spans)]
+            doc.ents = sorted(kept + spans, key=lambda span: span.start)
+        else:
+            doc.ents = merge_entities(doc.ents, spans, prefer_new=self.mode == "overwrite")
+        return doc
+
+
+def merge_entities(existing: Iterable[Span], new: Iterable[Span], prefer_new: bool) -> list[Span]:
+    """Longest span wins on overlap; with equal length, existing entities win unless `prefer_new`."""
+    existing, new = list(existing), list(new)
+    ordered = new + existing if prefer_new else existing + new
+    return filter_spans(ordered)
+
+
+def make_money_component(nlp: Language, name: str, matcher: Callable[[str], list[tuple[int, int]]],
+                         mode: str) -> MoneyComponent:
+    return MoneyComponent(matcher, mode)
+
+
+# The project's file and the wheel's copy of it may both be imported in one process (spaCy
+# raises E004 for a second, different function under one name); they are the same code.
+if not Language.has_factory("chip_ner_money"):
+    Language.factory("chip_ner_money", func=make_money_component,
+                     default_config={"matcher": {"@misc": "chip_ner.money_matcher.v1"}, "mode": "add"})

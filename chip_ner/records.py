@@ -1,0 +1,188 @@
+"""The project's shared data model: paragraphs, gold records, span checks, patterns and the
+per-fold leak rule. Every step reads its inputs through these functions, so a file is checked
+the same way (file, line, offset, reason) wherever it is read.
+"""
+from __future__ import annotations
+
+import unicodedata
+from dataclasses import dataclass
+from pathlib import Path
+from typing import TYPE_CHECKING, Any, Iterable, Optional
+
+from . import LABELS
+from .errors import ChipNerError, Problem
+from .io import read_jsonl
+
+if TYPE_CHECKING:
+    from spacy.language import Language
+
+Span = tuple[int, int, str]  # (start, end, label), code-point offsets
+
+
+def split_ids(value: Optional[str]) -> list[str]:
+    """`"001"` or `"001, 003"` -> ["001", "003"]: the comma lists of article and paragraph ids."""
+    return [part.strip() for part in str(value or "").split(",") if part.strip()]
+
+
+def show_span(text: str, span: Optional[Span]) -> str:
+    """`'台积电' COMPANY [12, 15)`: how every message and report names a span."""
+    if span is None:
+        return "none"
+    start, end, label = span
+    return f"{text[start:end]!r} {label} [{start}, {end})"
+
+
+def load_paragraphs(path: Path) -> dict[str, dict[str, Any]]:
+    """Paragraph records by id, as written by `clean`."""
+    paragraphs = {}
+    problems = []
+    for line_no, record in read_jsonl(path):
+        missing = [key for key in ("id", "article", "text") if key not in record]
+        if missing:
+            problems.append(Problem(path, f"missing keys {missing}", line=line_no))
+        elif record["id"] in paragraphs:
+            problems.append(Problem(path, f"duplicate paragraph id {record['id']}", line=line_no))
+        else:
+            paragraphs[record["id"]] = record
+    if problems:
+        raise ChipNerError(f"Invalid paragraphs file {path}", problems, "Rerun: spacy project run clean")
+    return paragraphs
+
+
+@dataclass
+class GoldRecord:
+    line: int
+    id: str
+    article: str
+    text: str
+    spans: list[Span]
+    meta: dict[str, Any]
+
+
+def is_edge_junk(char: str) -> bool:
+    """Whitespace and punctuation never start or end a span."""
+    return char.isspace() or unicodedata.category(char).startswith("P")
+
+
+def check_span(span: Any, text: str) -> Optional[str]:
+    """The reason a single span is invalid, or None."""
+    if not (isinstance(span, list) and len(span) == 3 and isinstance(span[0], int)
+            and isinstance(span[1], int) and isinstance(span[2], str)):
+        return f"span {span!r} is not [start, end, label]"
+    start, end, label = span
+    if label not in LABELS:
+        return f"unknown label {label!r}; expected one of {', '.join(LABELS)}"
+    if not 0 <= start < end <= len(text):
+        return f"span [{start}, {end}] out of range for text of length {len(text)}"
+    if is_edge_junk(text[start]) or is_edge_junk(text[end - 1]):
+        return f"span {text[start:end]!r} starts or ends with whitespace or punctuation"
+    return None
+
+
+def text_mismatch(path: Path, line: int, pid: str, text: str, expected: str) -> Optional[Problem]:
+    """A Problem at the first character where an annotated text departs from its paragraph."""
+    if text == expected:
+        return None
+    offset = next((i for i, (a, b) in enumerate(zip(text, expected)) if a != b), min(len(text), len(expected)))
+    return Problem(path, f"{pid}: text differs from the cleaned paragraph "
+                         f"({text[offset:offset + 10]!r} vs {expected[offset:offset + 10]!r})", line=line, offset=offset)
+
+
+def checked_spans(path: Path | str, line: Optional[int], pid: str, text: str, spans: list[Any],
+                  problems: list[Problem]) -> list[Span]:
+    """The valid spans, sorted; every invalid or overlapping one becomes a Problem."""
+    good = []
+    for span in spans:
+        reason = check_span(span, text)
+        if reason:
+            offset = span[0] if isinstance(span, list) and span and isinstance(span[0], int) else None
+            problems.append(Problem(path, f"{pid}: {reason}", line=line, offset=offset))
+        else:
+            good.append(tuple(span))
+    good.sort()
+    for (s1, e1, l1), (s2, e2, l2) in zip(good, good[1:]):
+        if s2 < e1:
+            problems.append(Problem(path, f"{pid}: overlapping spans {text[s1:e1]!r} ({l1}) and {text[s2:e2]!r} ({l2})",
+                                    line=line, offset=s2))
+    return good
+
+
+def parse_record(path: Path, line: int, record: dict[str, Any], paragraphs: dict[str, dict[str, Any]],
+                 problems: list[Problem]) -> Optional[GoldRecord]:
+    meta = record.get("meta") if isinstance(record.get("meta"), dict) else {}
+    pid = meta.get("id")
+    text = record.get("text")
+    spans = record.get("label")
+    if not isinstance(text, str) or not isinstance(spans, list):
+        problems.append(Problem(path, "record needs a string `text` and a list `label`", line=line))
+        return None
+    if pid not in paragraphs:
+        problems.append(Problem(path, f"meta.id {pid!r} is not a cleaned paragraph id", line=line))
+        return None
+    mismatch = text_mismatch(path, line, pid, text, paragraphs[pid]["text"])
+    if mismatch:
+        problems.append(mismatch)
+        return None
+    good = checked_spans(path, line, pid, text, spans, problems)
+    return GoldRecord(line, pid, paragraphs[pid]["article"], text, good, meta)
+
+
+def load_gold(path: Path, paragraphs_path: Path, require_all: bool = True) -> list[GoldRecord]:
+    """Parse and check every record; raise with all problems found, or return the records.
+    With `require_all`, every cleaned paragraph must have a record (the gold must be complete)."""
+    paragraphs = load_paragraphs(paragraphs_path)
+    problems: list[Problem] = []
+    records = []
+    seen: dict[str, int] = {}
+    for line, raw in read_jsonl(path):
+        record = parse_record(path, line, raw, paragraphs, problems)
+        if record is None:
+            continue
+        if record.id in seen:
+            problems.append(Problem(path, f"{record.id} already annotated on line {seen[record.id]}", line=line))
+            continue
+        seen[record.id] = line
+        records.append(record)
+    missing = [pid for pid in paragraphs if pid not in seen]
+    if require_all and missing and not problems:
+        problems.append(Problem(path, f"{len(missing)} cleaned paragraphs have no gold record: {', '.join(missing[:10])}"))
+    if problems:
+        raise ChipNerError(f"Gold annotations in {path} are invalid", problems,
+                           "Fix the records named above (file:line, offset); nothing was written.")
+    return records
+
+
+def load_patterns(path: Path) -> list[dict[str, Any]]:
+    """entity_ruler patterns, checked line by line so a bad one is named, not half-loaded."""
+    patterns = []
+    problems = []
+    for line_no, record in read_jsonl(path):
+        if record.get("label") not in LABELS:
+            problems.append(Problem(path, f"unknown label {record.get('label')!r}; expected one of {LABELS}", line=line_no))
+        elif not isinstance(record.get("pattern"), (str, list)) or not record["pattern"]:
+            problems.append(Problem(path, "`pattern` must be a non-empty string or token-pattern list", line=line_no))
+        else:
+            patterns.append(record)
+    if problems:
+        raise ChipNerError(f"Invalid patterns in {path}", problems, "Fix the lines named above and rerun pre-annotate.")
+    return patterns
+
+
+def entity_spans(nlp: "Language", texts: Iterable[str]) -> list[list[Span]]:
+    """(start, end, label) of every entity, per text, as any pipeline predicts them."""
+    return [[(e.start_char, e.end_char, e.label_) for e in doc.ents] for doc in nlp.pipe(texts)]
+
+
+def fold_patterns(patterns: list[dict[str, Any]], records: list[GoldRecord], held_out: str) -> list[dict[str, Any]]:
+    """The patterns minus those only the held-out articles' gold could have suggested
+    (`held_out`: one article id, or several separated by commas). The project's patterns were
+    curated by someone who had read the articles, so wherever an article is scored, this is
+    the list its pipeline gets."""
+    held = set(split_ids(held_out))
+
+    def surfaces(rs: list[GoldRecord]) -> set[str]:
+        return {r.text[s:e] for r in rs for s, e, _ in r.spans}
+
+    only_held_out = surfaces([r for r in records if r.article in held]) - \
+        surfaces([r for r in records if r.article not in held])
+    return [p for p in patterns if p["pattern"] not in only_held_out]
