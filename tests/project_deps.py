@@ -17,6 +17,7 @@ import srsly
 
 ROOT = Path(__file__).resolve().parent.parent
 PACKAGE = "chip_ner"
+PATH_SUFFIXES = (".jsonl", ".json", ".md", ".cfg", ".spacy", ".txt", ".whl", ".html", ".png")
 
 
 def module_file(module: str) -> Optional[Path]:
@@ -147,12 +148,13 @@ def named_paths(command: dict, variables: dict) -> set[str]:
     """Every argument of the script that names a path of the project (`NAME=path` and comma
     lists included), whether it exists yet or not."""
     paths = set()
+    top_level = set(srsly.read_yaml(ROOT / "project.yml").get("directories", [])) | {".doccano"}
     for args in script_lines(command, variables):
         for arg in args[1:]:
             if arg.startswith("-") or "://" in arg:
                 continue
             for part in arg.split("=", 1)[-1].split(","):
-                if "/" in part or (ROOT / part).exists() or Path(part).suffix in (".jsonl", ".json", ".md", ".cfg", ".spacy"):
+                if "/" in part or Path(part).suffix in PATH_SUFFIXES or part in top_level:
                     paths.add(part)
     return paths
 

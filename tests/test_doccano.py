@@ -204,7 +204,7 @@ def test_unknown_project_fails_clearly(server, corpus):
 
 def weasel(project_dir, step, server, project):
     env = {**os.environ, "DOCCANO_USERNAME": "admin", "DOCCANO_PASSWORD": PASSWORD}
-    return subprocess.run([sys.executable, "-m", "weasel", "run", step, "--vars.doccano_port", str(server.port),
+    return subprocess.run([sys.executable, "-m", "weasel", "run", step, ".", "--vars.doccano_port", str(server.port),
                            "--vars.doccano_project", project, "--vars.push_source", "gold"],
                           cwd=project_dir, env=env, capture_output=True, text=True)
 

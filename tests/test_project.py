@@ -21,7 +21,8 @@ CORPUS_STEPS = ["clean", "pre-annotate", "agreement", "validate"]
 SERVER_STEPS = {"doccano-start", "doccano-stop", "push", "pull"}
 TRAINING_STEPS = {"train", "cross-validate", "compare-segmenters"}
 # Named in a script but read only on some settings; a dep would force the step that makes it first.
-OPTIONAL_INPUTS = {("push", "training/${vars.config}/model-best"): "read only with --source model or --order uncertain"}
+OPTIONAL_INPUTS = {("push", "training/${vars.config}/model-best"): "read only with --source model or --order uncertain",
+                   ("doccano-stop", ".doccano"): "the server's pid files; stopping works whether or not it runs"}
 PROJECT = srsly.read_yaml(ROOT / "project.yml")
 COMMANDS = PROJECT["commands"]
 
