@@ -336,14 +336,18 @@ def cross_validate_cli(
     max_steps: Optional[int] = typer.Option(None, help="Training steps per fold (default: the config's)"),
     jobs: int = typer.Option(1, min=1, help="Training runs in parallel"),
     patterns: Optional[Path] = typer.Option(None, **IN_FILE, help="Patterns for configs that use them (rebuilt per fold)"),
+    ablate_lists: bool = typer.Option(False, help="Remove from every list each entry naming a held-out mention"),
+    ner_only: Optional[Path] = typer.Option(None, **OUT_FILE, help="Also predict with the NER alone (rules off); here"),
+    lists: Optional[Path] = typer.Option(None, **OUT_FILE, help="Write which held-out gold mentions the fold's lists name"),
 ):
     """Leave-one-article-out cross-validation (and learning curve) with fresh pipelines per fold."""
     from .evaluation.cross_validate import cross_validate
     from .io import write_json
 
-    msg.divider("Cross-validation")
+    msg.divider("Cross-validation" + (", lists ablated" if ablate_lists else ""))
     report = cross_validate(gold, paragraphs, config, workdir, predictions, curve_predictions=curve,
-                            max_steps=max_steps, jobs=jobs, patterns=patterns)
+                            max_steps=max_steps, jobs=jobs, patterns=patterns, ablate_lists=ablate_lists,
+                            ner_only_predictions=ner_only, lists_output=lists)
     write_json(summary, report.summary())
     msg.good(f"{len(report.folds)} training runs in {report.seconds / 60:.1f} min; predictions in {predictions}")
 
@@ -375,13 +379,16 @@ def score_cli(
                                      help="NAME=PREDICTIONS.jsonl (repeat); the first is analysed"),
     curve: Optional[Path] = typer.Option(None, **IN_FILE, help="Learning-curve predictions"),
     bootstrap: int = typer.Option(1000, min=1, help="Bootstrap resamples for the intervals"),
+    lists: Optional[Path] = typer.Option(None, **IN_FILE, help="The folds' list membership (cross-validate --lists)"),
+    ablated_lists: Optional[Path] = typer.Option(None, **IN_FILE, help="The same for the ablated cross-validation"),
 ):
     """Score every system on the same gold; error analysis, confusion matrix, learning curve."""
     from .evaluation.score import score
 
     msg.divider("Score")
     systems = {name: Path(path) for name, _, path in (item.partition("=") for item in system)}
-    result = score(gold, paragraphs, systems, next(iter(systems)), output_dir, curve=curve, n_bootstrap=bootstrap)
+    result = score(gold, paragraphs, systems, next(iter(systems)), output_dir, curve=curve, n_bootstrap=bootstrap,
+                   lists=lists, ablated_lists=ablated_lists)
     rows = [[name, f"{s['micro']['p']:.3f}", f"{s['micro']['r']:.3f}", f"{s['micro']['f']:.3f}",
              f"{s['micro']['ci95']['f'][0]:.2f}-{s['micro']['ci95']['f'][1]:.2f}"] for name, s in result["scores"].items()]
     msg.table(rows, header=["system", "P", "R", "F", "F 95% CI"], divider=True)

@@ -6,7 +6,7 @@ import os
 import tempfile
 from contextlib import contextmanager
 from pathlib import Path
-from typing import Any, Iterable, Iterator
+from typing import Any, Callable, Iterable, Iterator, Optional
 
 from .errors import ChipNerError, Problem
 
@@ -62,6 +62,22 @@ def atomic_path(path: Path) -> Iterator[Path]:
         if os.path.exists(tmp):
             os.unlink(tmp)
         raise
+
+
+def read_checked_jsonl(path: Path, check: Callable[[dict[str, Any]], Optional[str]], title: str,
+                       hint: str = "Fix the lines named above; nothing was written.") -> list[dict[str, Any]]:
+    """The records of a JSONL file that `check` accepts (it returns None, or the reason a record is
+    bad); every bad record is named by file and line, all at once, and none is half-used."""
+    records, problems = [], []
+    for line, record in read_jsonl(path):
+        reason = check(record)
+        if reason:
+            problems.append(Problem(path, reason, line=line))
+        else:
+            records.append(record)
+    if problems:
+        raise ChipNerError(f"{title} in {path}", problems, hint)
+    return records
 
 
 def _atomic_write(path: Path, text: str) -> None:

@@ -11,7 +11,7 @@ from typing import TYPE_CHECKING, Any, Iterable, Optional
 
 from . import LABELS
 from .errors import ChipNerError, Problem
-from .io import read_jsonl
+from .io import read_checked_jsonl, read_jsonl
 
 if TYPE_CHECKING:
     from spacy.language import Language
@@ -34,19 +34,21 @@ def show_span(text: str, span: Optional[Span]) -> str:
 
 def load_paragraphs(path: Path) -> dict[str, dict[str, Any]]:
     """Paragraph records by id, as written by `clean`."""
-    paragraphs = {}
-    problems = []
-    for line_no, record in read_jsonl(path):
+    seen: set[str] = set()
+
+    def check(record: dict[str, Any]) -> Optional[str]:
         missing = [key for key in ("id", "article", "text") if key not in record]
         if missing:
-            problems.append(Problem(path, f"missing keys {missing}", line=line_no))
-        elif record["id"] in paragraphs:
-            problems.append(Problem(path, f"duplicate paragraph id {record['id']}", line=line_no))
-        else:
-            paragraphs[record["id"]] = record
-    if problems:
-        raise ChipNerError(f"Invalid paragraphs file {path}", problems, "Rerun: spacy project run clean")
-    return paragraphs
+            return f"missing keys {missing}"
+        if not isinstance(record["id"], str) or not isinstance(record["text"], str):
+            return "`id` and `text` must be strings"
+        if record["id"] in seen:
+            return f"duplicate paragraph id {record['id']}"
+        seen.add(record["id"])
+        return None
+
+    records = read_checked_jsonl(path, check, "Invalid paragraphs", "Rerun: spacy project run clean")
+    return {record["id"]: record for record in records}
 
 
 @dataclass
@@ -152,20 +154,17 @@ def load_gold(path: Path, paragraphs_path: Path, require_all: bool = True) -> li
     return records
 
 
+def pattern_problem(record: dict[str, Any]) -> Optional[str]:
+    if record.get("label") not in LABELS:
+        return f"unknown label {record.get('label')!r}; expected one of {LABELS}"
+    if not isinstance(record.get("pattern"), (str, list)) or not record["pattern"]:
+        return "`pattern` must be a non-empty string or token-pattern list"
+    return None
+
+
 def load_patterns(path: Path) -> list[dict[str, Any]]:
     """entity_ruler patterns, checked line by line so a bad one is named, not half-loaded."""
-    patterns = []
-    problems = []
-    for line_no, record in read_jsonl(path):
-        if record.get("label") not in LABELS:
-            problems.append(Problem(path, f"unknown label {record.get('label')!r}; expected one of {LABELS}", line=line_no))
-        elif not isinstance(record.get("pattern"), (str, list)) or not record["pattern"]:
-            problems.append(Problem(path, "`pattern` must be a non-empty string or token-pattern list", line=line_no))
-        else:
-            patterns.append(record)
-    if problems:
-        raise ChipNerError(f"Invalid patterns in {path}", problems, "Fix the lines named above and rerun pre-annotate.")
-    return patterns
+    return read_checked_jsonl(path, pattern_problem, "Invalid patterns", "Fix the lines named above and rerun.")
 
 
 def entity_spans(nlp: "Language", texts: Iterable[str]) -> list[list[Span]]:
@@ -186,3 +185,31 @@ def fold_patterns(patterns: list[dict[str, Any]], records: list[GoldRecord], hel
     only_held_out = surfaces([r for r in records if r.article in held]) - \
         surfaces([r for r in records if r.article not in held])
     return [p for p in patterns if p["pattern"] not in only_held_out]
+
+
+def normalised(text: str, norms: dict[str, str]) -> str:
+    """The key a list entry and a mention share when they name the same thing: simplified script,
+    case-folded, without spaces or middle dots (what canonical IDs group by)."""
+    from .pipeline.canonical import normalise
+
+    return normalise(text, norms)
+
+
+def mention_keys(records: Iterable[GoldRecord], norms: dict[str, str]) -> set[str]:
+    return {normalised(r.text[s:e], norms) for r in records for s, e, _ in r.spans}
+
+
+def ablate(entries: list[dict[str, Any]], held_out: Iterable[GoldRecord], norms: dict[str, str]) -> list[dict[str, Any]]:
+    """The list without every entry that names a gold mention of the held-out articles (after
+    normalisation): scored on those articles, their names are then names no list knows, as
+    tomorrow's news is. Token patterns (no text to compare) stay."""
+    keys = mention_keys(held_out, norms)
+    return [e for e in entries if not (isinstance(e.get("pattern"), str) and normalised(e["pattern"], norms) in keys)]
+
+
+def listed_spans(records: Iterable[GoldRecord], entries: Iterable[dict[str, Any]],
+                 norms: dict[str, str]) -> dict[str, list[list[int]]]:
+    """For every record, the gold spans whose text a list entry names: the mentions a list finds
+    whatever the model learned, scored apart from those in no list."""
+    keys = {normalised(e["pattern"], norms) for e in entries if isinstance(e.get("pattern"), str)}
+    return {r.id: [[s, e] for s, e, _ in r.spans if normalised(r.text[s:e], norms) in keys] for r in records}

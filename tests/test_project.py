@@ -89,11 +89,14 @@ def test_steps_that_talk_to_a_server_always_run():
         assert bool(command.get("no_skip")) == (command["name"] in SERVER_STEPS), command["name"]
 
 
-def test_each_step_runs_the_module_named_after_it():
-    """`pre-annotate` -> chip_ner/<subpackage>/pre_annotate.py (the doccano server steps share one)."""
+def test_each_step_runs_the_module_named_after_its_cli_command():
+    """`pre-annotate` -> chip_ner/<subpackage>/pre_annotate.py (the doccano server steps share one); a
+    project command is named after the CLI command it runs (`cross-validate-ablated` runs `cross-validate`)."""
     for command in COMMANDS:
         if command["script"][0].startswith("python -m chip_ner "):
-            stem = "doccano_server" if command["name"].startswith("doccano-") else command["name"].replace("-", "_")
+            cli = command["script"][0].split()[3]
+            assert command["name"].startswith(cli), command["name"]
+            stem = "doccano_server" if cli.startswith("doccano-") else cli.replace("-", "_")
             assert any(Path(d).stem == stem for d in command["deps"]), command["name"]
 
 
@@ -130,5 +133,6 @@ def test_cross_validation_rebuilds_the_patterns_per_fold():
     project = srsly.read_yaml(ROOT / "project.yml")
     commands = {c["name"]: " ".join(c["script"]) for c in project["commands"]}
     assert "--patterns configs/${vars.patterns}.jsonl" in commands["cross-validate"]
+    assert "--patterns configs/${vars.patterns}.jsonl --ablate-lists" in commands["cross-validate-ablated"]
     assert "--paths.patterns corpus/patterns_train.jsonl" in commands["train"]
     assert "--held-out ${vars.dev_articles}" in commands["filter-patterns"]

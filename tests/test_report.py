@@ -48,3 +48,19 @@ def test_missing_markers_are_an_error(metrics, tmp_path):
 
 def test_nothing_measured_says_how_to_measure(tmp_path):
     assert "spacy project run evaluate-all" in results_markdown(tmp_path)
+
+
+def test_list_split_and_settings_come_from_the_files(metrics):
+    """The in-a-list / in-none table appears with the lists' split; the machine and steps are the
+    ones crossval.json recorded, not words in the code."""
+    lists = metrics / "lists.json"
+    lists.write_text(json.dumps({"in_list": {"900-p000": [[0, 3]], "900-p001": [], "901-p000": []}}))
+    model = metrics.parent / "model.jsonl"
+    score(DATA / "gold.jsonl", DATA / "paragraphs.jsonl", {"model": model}, "model", metrics, n_bootstrap=20, lists=lists)
+    (metrics / "crossval.json").write_text(json.dumps({"config": "c", "max_steps": 7, "runs": 3, "minutes": 1.0,
+                                                       "jobs": 2, "cpu_count": 5, "config_max_steps": 9000,
+                                                       "config_patience": 300}))
+    text = results_markdown(metrics)
+    assert "| trained pipeline (`zh_chip_ner` config) | – / 1.00 (3) | 1.00 (1) / 1.00 (3) |" in text
+    assert "for 7 steps (the packaged model up to 9,000, with early stopping after 300 steps" in text
+    assert "(2 at a time on 5 cores)" in text and "2-core" not in text

@@ -97,3 +97,29 @@ def test_recall_is_split_by_seen_and_unseen_names():
     assert result["unseen"]["COMPANY"] == {"recall": 0.75, "mentions": 4}
     assert result["seen"]["COMPANY"] == {"recall": None, "mentions": 0}
     assert result["unseen"]["CHIP"] == {"recall": 0.6667, "mentions": 3}
+
+
+def test_recall_is_split_by_names_in_a_list_and_in_none_after_each_systems_ablation(tmp_path):
+    """Plain systems are split by the plain folds' lists; a system whose rows say `ablated` by the
+    ablated folds' lists (where the held-out names are in no list)."""
+    plain, ablated = tmp_path / "lists.json", tmp_path / "lists_ablated.json"
+    plain.write_text(json.dumps({"in_list": {"900-p000": [[0, 3]], "900-p001": [[6, 9]], "901-p000": []}}))
+    ablated.write_text(json.dumps({"in_list": {pid: [] for pid in ("900-p000", "900-p001", "901-p000")}}))
+    missed = predictions({"900-p001": [[0, 3, "PERSON"], [12, 21, "CHIP"]]})  # 英伟达 missed in 900-p001
+    write_records(tmp_path / "model.jsonl", list(missed.values()))
+    write_records(tmp_path / "ablated.jsonl", [{**row, "ablated": True} for row in missed.values()])
+    result = score(DATA / "gold.jsonl", DATA / "paragraphs.jsonl",
+                   {"model": tmp_path / "model.jsonl", "model_ablated": tmp_path / "ablated.jsonl"}, "model",
+                   tmp_path / "out", n_bootstrap=10, lists=plain, ablated_lists=ablated)["scores"]
+    assert result["model"]["recall_by_list"]["in_list"]["COMPANY"] == {"recall": 0.5, "mentions": 2}
+    assert result["model"]["recall_by_list"]["no_list"]["COMPANY"] == {"recall": 1.0, "mentions": 2}
+    assert result["model_ablated"]["recall_by_list"]["in_list"]["COMPANY"] == {"recall": None, "mentions": 0}
+    assert result["model_ablated"]["recall_by_list"]["no_list"]["COMPANY"] == {"recall": 0.75, "mentions": 4}
+
+
+def test_a_file_that_is_not_a_lists_file_is_named(tmp_path):
+    write_records(tmp_path / "model.jsonl", list(predictions().values()))
+    (tmp_path / "lists.json").write_text("[]")
+    with pytest.raises(ChipNerError, match="lists.json: expected"):
+        score(DATA / "gold.jsonl", DATA / "paragraphs.jsonl", {"model": tmp_path / "model.jsonl"}, "model",
+              tmp_path / "out", n_bootstrap=10, lists=tmp_path / "lists.json")

@@ -13,7 +13,7 @@ from pathlib import Path
 from typing import Any, Optional
 
 from ..errors import ChipNerError, Problem
-from ..io import read_jsonl
+from ..io import read_checked_jsonl
 from ..records import GoldRecord, load_gold
 
 
@@ -77,16 +77,13 @@ def consistency(records: list[GoldRecord]) -> list[ConsistencyEntry]:
 def load_allowlist(path: Optional[Path]) -> list[dict[str, Any]]:
     if path is None or not Path(path).exists():
         return []
-    problems = []
-    entries = []
-    for line, record in read_jsonl(path):
+
+    def check(record: dict[str, Any]) -> Optional[str]:
         if record.get("kind") not in ("label_conflict", "unlabelled") or not record.get("text") or not record.get("reason"):
-            problems.append(Problem(path, "allow-list entries need `kind` (label_conflict|unlabelled), `text` and `reason`", line=line))
-        else:
-            entries.append(record)
-    if problems:
-        raise ChipNerError(f"Invalid allow-list {path}", problems)
-    return entries
+            return "allow-list entries need `kind` (label_conflict|unlabelled), `text` and `reason`"
+        return None
+
+    return read_checked_jsonl(path, check, "Invalid allow-list")
 
 
 def allowed_by(entry: ConsistencyEntry, allow: dict[str, Any]) -> bool:

@@ -6,10 +6,11 @@ Every system is scored by the same exact-span scorer against the same gold parag
 from __future__ import annotations
 
 import html
+import json
 import statistics
 from collections import Counter, defaultdict
 from pathlib import Path
-from typing import Any, Iterable, Optional
+from typing import Any, Callable, Iterable, Optional
 
 from sklearn.metrics import confusion_matrix
 from sklearn.utils import resample
@@ -17,7 +18,7 @@ from spacy.scorer import PRFScore
 
 from .. import LABELS
 from ..errors import ChipNerError, Problem
-from ..io import read_jsonl, write_json, write_text
+from ..io import read_checked_jsonl, read_utf8, write_json, write_text
 from ..records import GoldRecord, Span, load_gold
 
 OUTSIDE = "O"
@@ -26,19 +27,16 @@ OUTSIDE = "O"
 def prediction_rows(path: Path, keys: tuple[str, ...] = ("id", "label")) -> list[dict[str, Any]]:
     """The rows of a predictions file; a row without `keys` or with a malformed `label` is named
     (file:line), not a KeyError halfway through scoring."""
-    rows, problems = [], []
-    for line, row in read_jsonl(path):
+    def check(row: dict[str, Any]) -> Optional[str]:
         missing = [key for key in keys if key not in row]
         spans = row.get("label")
         if missing:
-            problems.append(Problem(path, f"prediction row lacks {missing}", line=line))
-        elif not isinstance(spans, list) or not all(isinstance(s, list) and len(s) == 3 for s in spans):
-            problems.append(Problem(path, "`label` must be a list of [start, end, label]", line=line))
-        else:
-            rows.append(row)
-    if problems:
-        raise ChipNerError(f"Invalid predictions in {path}", problems, "Rerun the step that wrote them.")
-    return rows
+            return f"prediction row lacks {missing}"
+        if not isinstance(spans, list) or not all(isinstance(s, list) and len(s) == 3 for s in spans):
+            return "`label` must be a list of [start, end, label]"
+        return None
+
+    return read_checked_jsonl(path, check, "Invalid predictions", "Rerun the step that wrote them.")
 
 
 def load_predictions(path: Path) -> dict[str, dict[str, Any]]:
@@ -82,7 +80,7 @@ def bootstrap(pairs: list[tuple[list[Span], list[Span]]], n: int = 1000, seed: i
 
 
 def score_system(records: list[GoldRecord], predictions: dict[str, dict[str, Any]], n_bootstrap: int,
-                 path: Path | str = "predictions") -> dict[str, Any]:
+                 path: Path | str = "predictions", in_list: Optional[dict[str, list[list[int]]]] = None) -> dict[str, Any]:
     """Scores of one system; `path` (its predictions file) names where a missing prediction is."""
     missing = [r.id for r in records if r.id not in predictions]
     if missing:
@@ -101,9 +99,27 @@ def score_system(records: list[GoldRecord], predictions: dict[str, dict[str, Any
     fold_f = {fold: round(prf(counts(p), LABELS)["f"], 4) for fold, p in sorted(by_fold.items())}
     result["per_fold_f"] = fold_f
     result["recall_by_novelty"] = seen_unseen_recall(records, predictions)
+    if in_list is not None:
+        result["recall_by_list"] = list_recall(records, predictions, in_list)
     result["fold_f_mean"] = round(statistics.mean(fold_f.values()), 4)
     result["fold_f_std"] = round(statistics.pstdev(fold_f.values()), 4)
     return result
+
+
+def split_recall(records: list[GoldRecord], predictions: dict[str, dict[str, Any]],
+                 part_of: Callable[[GoldRecord, Span], str], parts: tuple[str, str]) -> dict[str, Any]:
+    """Recall per label over the gold mentions of each part (`part_of` names a mention's part)."""
+    hits: dict[str, Counter] = {part: Counter() for part in parts}
+    totals: dict[str, Counter] = {part: Counter() for part in parts}
+    for r in records:
+        predicted = set(predictions[r.id]["label"])
+        for span in r.spans:
+            part = part_of(r, span)
+            totals[part][span[2]] += 1
+            hits[part][span[2]] += span in predicted
+    return {part: {label: {"recall": round(hits[part][label] / totals[part][label], 4) if totals[part][label] else None,
+                           "mentions": totals[part][label]} for label in LABELS}
+            for part in parts}
 
 
 def seen_unseen_recall(records: list[GoldRecord], predictions: dict[str, dict[str, Any]]) -> dict[str, Any]:
@@ -112,18 +128,32 @@ def seen_unseen_recall(records: list[GoldRecord], predictions: dict[str, dict[st
     surfaces: dict[str, set[str]] = defaultdict(set)
     for r in records:
         surfaces[r.article].update(r.text[s:e] for s, e, _ in r.spans)
-    hits: dict[str, Counter] = {"seen": Counter(), "unseen": Counter()}
-    totals: dict[str, Counter] = {"seen": Counter(), "unseen": Counter()}
     training = {held: set().union(*(v for article, v in surfaces.items() if article != held)) for held in surfaces}
-    for r in records:
-        predicted = set(predictions[r.id]["label"])
-        for span in r.spans:
-            part = "seen" if r.text[span[0]:span[1]] in training[r.article] else "unseen"
-            totals[part][span[2]] += 1
-            hits[part][span[2]] += span in predicted
-    return {part: {label: {"recall": round(hits[part][label] / totals[part][label], 4) if totals[part][label] else None,
-                           "mentions": totals[part][label]} for label in LABELS}
-            for part in ("seen", "unseen")}
+    return split_recall(records, predictions, lambda r, span: "seen" if r.text[span[0]:span[1]] in training[r.article]
+                        else "unseen", ("seen", "unseen"))
+
+
+def list_recall(records: list[GoldRecord], predictions: dict[str, dict[str, Any]],
+                in_list: dict[str, list[list[int]]]) -> dict[str, Any]:
+    """Recall per label on the gold mentions that a list of the fold names (`in_list`, written by
+    cross-validate after the fold's ablation, if any) and on those no list names: a listed name is
+    found whatever the model learned; the names in no list are tomorrow's news."""
+    listed = {pid: {tuple(span) for span in spans} for pid, spans in in_list.items()}
+    return split_recall(records, predictions, lambda r, span: "in_list" if span[:2] in listed.get(r.id, set())
+                        else "no_list", ("in_list", "no_list"))
+
+
+def load_in_list(path: Optional[Path]) -> Optional[dict[str, list[list[int]]]]:
+    if path is None:
+        return None
+    try:
+        data = json.loads(read_utf8(path))
+    except json.JSONDecodeError as err:
+        raise ChipNerError("Not a lists file", [Problem(path, f"not valid JSON: {err.msg}", line=err.lineno)]) from None
+    if not isinstance(data, dict) or not isinstance(data.get("in_list"), dict):
+        raise ChipNerError("Not a lists file", [Problem(path, "expected {'in_list': {paragraph id: [[start, end], ...]}}")],
+                           "Write it with `chip-ner cross-validate --lists`.")
+    return data["in_list"]
 
 
 def rounded(values: dict[str, float]) -> dict[str, float]:
@@ -255,13 +285,22 @@ COLORS = {"CHIP": "#7aecec", "COMPANY": "#aa9cfc", "MONEY": "#e4e7d2", "PERSON":
 
 
 def score(gold: Path, paragraphs: Path, systems: dict[str, Path], main_system: str, output_dir: Path, *,
-          curve: Optional[Path] = None, n_bootstrap: int = 1000) -> dict[str, Any]:
-    """Write scores.json, errors.json, confusion.png, learning_curve.json/.png and compare.html."""
+          curve: Optional[Path] = None, n_bootstrap: int = 1000, lists: Optional[Path] = None,
+          ablated_lists: Optional[Path] = None) -> dict[str, Any]:
+    """Write scores.json, errors.json, confusion.png, learning_curve.json/.png and compare.html.
+    Recall is split by list membership with `lists` (the plain folds' lists), or `ablated_lists`
+    for systems whose predictions were made with the lists ablated."""
     records = load_gold(gold, paragraphs)
     output_dir = Path(output_dir)
     output_dir.mkdir(parents=True, exist_ok=True)
     predictions = {name: load_predictions(path) for name, path in systems.items()}
-    scores = {name: score_system(records, preds, n_bootstrap, systems[name]) for name, preds in predictions.items()}
+    plain, ablated = load_in_list(lists), load_in_list(ablated_lists)
+
+    def lists_of(preds: dict[str, dict[str, Any]]) -> Optional[dict[str, list[list[int]]]]:
+        return ablated if preds and all(row.get("ablated") for row in preds.values()) else plain
+
+    scores = {name: score_system(records, preds, n_bootstrap, systems[name], lists_of(preds))
+              for name, preds in predictions.items()}
     write_json(output_dir / "scores.json", {"systems": scores, "main": main_system, "bootstrap": n_bootstrap,
                                             "paragraphs": len(records)})
     errors = classify_errors(records, predictions[main_system])
