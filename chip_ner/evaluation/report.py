@@ -133,6 +133,15 @@ def cv_settings(cv: dict[str, Any]) -> str:
     return text + "."
 
 
+def msra_table(msra: dict[str, Any]) -> str:
+    lines = [f"PERSON on the MSRA test set ({msra['sentences']:,} sentences of People's Daily news, "
+             f"{msra['person_mentions']:,} person names; exact spans), same run:", "",
+             "| system | P | R | F | chars/s |", "| --- | --- | --- | --- | --- |"]
+    lines += [f"| {r['system']} | {r['p']:.3f} | {r['r']:.3f} | {r['f']:.3f} | {r['chars_per_second']:,} |"
+              for r in msra["runs"]]
+    return "\n".join(lines)
+
+
 def results_markdown(metrics_dir: Path, top_errors: int = 30) -> str:
     metrics_dir = Path(metrics_dir)
     scores, errors = load(metrics_dir / "scores.json"), load(metrics_dir / "errors.json")
@@ -169,6 +178,10 @@ def results_markdown(metrics_dir: Path, top_errors: int = 30) -> str:
                   "Same folds" + (", lists ablated" if cv_ablated else "") + "; each fold trains on a fixed random "
                   "share of the other articles' paragraphs.", "",
                   curve_table(curve), ""]
+    msra = load(metrics_dir / "msra.json")
+    if msra:
+        parts += ["### External benchmark: MSRA (`training/metrics/msra.json`, `spacy project run benchmark-msra`)", "",
+                  msra_table(msra), ""]
     if speed:
         parts += ["### Speed and size (`training/metrics/speed.json`, `spacy project run benchmark`)", "",
                   speed_table(speed), ""]
