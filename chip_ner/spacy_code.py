@@ -1,5 +1,5 @@
 """For `spacy train/evaluate --code`: registers every function the project's configs name (the
 shipped pipeline components and tokenizer, and the `[initialize]` readers and augmenter).
 `spacy package` ships only the files of `chip_ner/pipeline/` (see project.yml)."""
-from chip_ner.config_code import augment, readers, versions  # noqa: F401
+from chip_ner.config_code import augment, msra_corpus, readers, versions  # noqa: F401
 from chip_ner.pipeline import canonical, money, person, tokenizer  # noqa: F401
