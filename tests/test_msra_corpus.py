@@ -29,3 +29,11 @@ def test_the_reader_adds_only_sentences_that_name_a_person(tmp_path):
     write_jsonl(msra, [RECORD, {"text": "今天下雨", "label": []}])
     examples = list(create_with_msra(str(domain), str(msra), limit=5)(NLP))
     assert [e.reference.text for e in examples] == ["英伟达", RECORD["text"]]
+
+
+def test_overlapping_unknown_spans_are_joined_not_an_error():
+    """An ORG that holds an amount: both unknown, as one stretch (spaCy refuses overlapping spans)."""
+    record = {"text": "华夏5亿元基金会成立李鹏", "label": [[0, 8, "ORG"], [10, 12, "PERSON"]]}
+    reference = msra_example(NLP, record).reference
+    assert [t.ent_iob_ for t in reference[:8]] == [""] * 8 and reference[8].ent_iob_ == "O"
+    assert [(e.text, e.label_) for e in reference.ents] == [("李鹏", "PERSON")]
