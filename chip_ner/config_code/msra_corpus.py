@@ -14,8 +14,8 @@ from typing import Callable, Iterator
 
 import srsly
 from spacy.language import Language
-from spacy.training import Corpus, Example
 from spacy.tokens import Span
+from spacy.training import Corpus, Example
 from spacy.util import registry
 
 from ..pipeline.money import find_money

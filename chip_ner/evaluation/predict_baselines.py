@@ -13,8 +13,9 @@ Neither learns from data, so one pass over every paragraph serves all folds.
 from __future__ import annotations
 
 from pathlib import Path
-from typing import Any, Optional
+from typing import Any, Iterable, Optional
 
+from ..errors import ChipNerError, Problem
 from ..io import write_jsonl
 from ..pipeline.money import find_money
 from ..records import (
@@ -29,19 +30,25 @@ from ..records import (
 JIEBA_LABELS = {"nr": "PERSON", "nrfg": "PERSON", "nt": "COMPANY"}
 
 
+def tagged_spans(text: str, words: Iterable[tuple[str, str]], labels: dict[str, str]) -> list[Span]:
+    """Spans of the words a POS tagger gave a tag in `labels`, found in order in `text`; a word
+    that is not in the text (a tagger that rewrote it) is an error, not a skipped name."""
+    spans, pos = [], 0
+    for word, tag in words:
+        start = text.find(word, pos)
+        if start < 0:
+            raise ChipNerError("A tagger's word is not in the text", [Problem("tagger", f"{word!r} not found in {text!r}")])
+        pos = start + len(word)
+        if tag in labels and word.strip():
+            spans.append((start, pos, labels[tag]))
+    return spans
+
+
 def jieba_entities(text: str) -> list[Span]:
     """Entities from jieba's POS tags plus MONEY, longest first where they overlap."""
     import jieba.posseg
 
-    tokenizer = jieba.posseg.dt
-    spans = []
-    pos = 0
-    for pair in tokenizer.cut(text):
-        start = text.index(pair.word, pos)
-        pos = start + len(pair.word)
-        label = JIEBA_LABELS.get(pair.flag)
-        if label and pair.word.strip():
-            spans.append((start, pos, label))
+    spans = tagged_spans(text, ((pair.word, pair.flag) for pair in jieba.posseg.dt.cut(text)), JIEBA_LABELS)
     spans += [(s, e, "MONEY") for s, e in find_money(text)]
     return non_overlapping(spans)
 
