@@ -5,12 +5,12 @@ fifth. Nothing from the held-out article is seen in training or model selection:
 "dev" set during training is its own training data (for logging only) and the last model is
 used, not the best on any held-out data.
 
-With `ablate`, every entry of the lists the pipeline uses (the project's patterns and the
+With `ablate_lists`, every entry of the lists the pipeline uses (the project's patterns and the
 gazetteer; the CHIP naming schemes are derived from what is left) that names a gold mention of
 the held-out article is removed for that fold, so its names are names no list knows: the
 yardstick for tomorrow's news. Each fold also records which held-out gold mentions its lists
-still name (`lists`), so the scorer splits recall into names in a list and names in none, and
-can predict with the statistical NER alone (`ner_only`: the rule components switched off).
+still name (`lists_output`), so the scorer splits recall into names in a list and in none; it
+can also predict with the statistical NER alone (`ner_only_predictions`: the rule components off).
 """
 from __future__ import annotations
 
@@ -38,6 +38,7 @@ from ..io import write_json, write_jsonl
 from ..records import (
     GoldRecord,
     ablate,
+    entity_spans,
     fold_patterns,
     listed_spans,
     load_gold,
@@ -101,9 +102,9 @@ def train_on(config: Path, records: list[GoldRecord], workdir: Path, max_steps: 
 
 
 def predict(nlp, records: list[GoldRecord], fold: str, extra: Optional[dict[str, Any]] = None) -> list[dict[str, Any]]:
-    docs = nlp.pipe(r.text for r in records)
-    return [{"id": r.id, "article": r.article, "fold": fold, **(extra or {}),
-             "label": [[e.start_char, e.end_char, e.label_] for e in doc.ents]} for r, doc in zip(records, docs)]
+    spans = entity_spans(nlp, (r.text for r in records))
+    return [{"id": r.id, "article": r.article, "fold": fold, **(extra or {}), "label": [list(s) for s in predicted]}
+            for r, predicted in zip(records, spans)]
 
 
 RULE_COMPONENTS = ("entity_ruler", "chip_ner_person_cues", "chip_ner_money")
