@@ -16,7 +16,7 @@ import typer
 from wasabi import msg
 
 from . import LABELS
-from .errors import ChipNerError
+from .errors import ChipNerError, Problem
 
 # rich_markup_mode=None: plain click errors, so a usage error stays one line at any terminal width.
 app = typer.Typer(help="chip-ner: build the AI-chip NER corpus and model.", no_args_is_help=True,
@@ -434,6 +434,152 @@ def benchmark_cli(
     rows = [[name, f"{r['chars_per_second']:,}", r["load_seconds"], r["peak_rss_mb"]] for name, r in result["runs"].items()]
     msg.table(rows, header=["engine", "chars/s", "load s", "peak RSS MB"], divider=True)
     msg.good(f"{result['characters']:,} characters; wheel {result['wheel_size_mb']} MB; wrote {output}")
+
+
+@command("check-spans")
+def check_spans_cli(
+    model: str = typer.Argument(..., help="Installed pipeline package (zh_chip_ner) or a pipeline folder"),
+    paragraphs: Path = typer.Argument(..., **IN_FILE, help="Cleaned paragraphs, and the seed of the generated texts"),
+    output: Path = typer.Argument(..., **OUT_FILE, help="span_rules.json"),
+    *,
+    count: int = typer.Option(1600, min=1, help="Generated texts beside the paragraphs"),
+):
+    """Span-rule violations on the corpus and generated texts, with and without chip_ner_span_rules."""
+    from .evaluation.check_spans import check_spans
+
+    msg.divider("Span rules on the corpus and generated text")
+    result = check_spans(model, paragraphs, output, count=count)
+    rows = [[name, r["entities"], r["edge"], r["overlap"], r["offsets"]] for name, r in result["runs"].items()]
+    msg.table(rows, header=["pipeline", "entities", "edge junk", "overlaps", "bad offsets"], divider=True)
+    shipped = result["runs"]["as shipped"]
+    if shipped["edge"] or shipped["overlap"] or shipped["offsets"]:
+        raise ChipNerError("The pipeline breaks the span rules", [Problem(output, f"{shipped['edge']} edge, "
+                           f"{shipped['overlap']} overlap, {shipped['offsets']} offset violations; first: {shipped['examples'][:3]}")],
+                           "Check that chip_ner_span_rules is in the pipeline, after every component that sets entities.")
+    msg.good(f"{result['texts']:,} texts, no violation as shipped; wrote {output}")
+
+
+@command("benchmark-length")
+def benchmark_length_cli(
+    model: str = typer.Argument(..., help="Installed pipeline package (zh_chip_ner) or a pipeline folder"),
+    paragraphs: Path = typer.Argument(..., **IN_FILE, help="Cleaned paragraphs: the news text"),
+    output: Path = typer.Argument(..., **OUT_FILE, help="length.json"),
+    *,
+    base_chars: int = typer.Option(25_000, min=1000, help="Length of the 1x text"),
+    memory_chars: int = typer.Option(1_000_000, min=1000, help="Length of the one Doc whose peak memory is measured"),
+    repeats: int = typer.Option(2, min=1, help="Runs per length; the fastest counts"),
+):
+    """Seconds per component for one Doc at 1x, 2x, 4x and 8x length, and a long Doc's peak memory."""
+    from .evaluation.benchmark_length import benchmark_length
+
+    msg.divider("Benchmark: cost against Doc length")
+    result = benchmark_length(model, paragraphs, output, base_chars=base_chars, memory_chars=memory_chars, repeats=repeats)
+    for name, run in result["texts"].items():
+        rows = [[component, *(f"{r}" for r in ratio.values())] for component, ratio in run["ratios"].items()]
+        msg.table(rows, header=[f"{name}: component", *(f"{m}x" for m in result["multiples"])], divider=True)
+        if run["components_over_target"]:
+            msg.warn(f"{name}: more than {result['max_ratio_at_4x']}x the time at 4x length", ", ".join(run["components_over_target"]))
+    one = result["one_doc"]
+    msg.good(f"One Doc of {one['characters']:,} characters: {one['seconds']} s, peak RSS {one['peak_rss_mb']:,} MB; wrote {output}")
+
+
+class Engine(str, enum.Enum):
+    """Where extract runs."""
+
+    local = "local"
+    spark = "spark"
+
+
+def writable_or_url(value: str) -> str:
+    """An output path (checked like `writable`) or a URL Spark writes to (hdfs://, s3a://)."""
+    if "://" not in value:
+        writable(Path(value))
+    return value
+
+
+def parse_conf(values: list[str]) -> list[str]:
+    for value in values or []:
+        key, sep, _ = value.partition("=")
+        if not sep or not key:
+            raise typer.BadParameter(f"{value!r} is not KEY=VALUE")
+    return values
+
+
+REJECTED_EXIT = 3  # extract finished, but some input was rejected (see the rejects file)
+
+
+@command("extract")
+def extract_cli(
+    input: Path = typer.Argument(..., exists=True, help="A .txt (a paragraph a line), .jsonl or Parquet file, or a folder of them"),
+    output: str = typer.Argument(..., callback=writable_or_url,
+                                 help="Entity rows: OUT.jsonl, OUT.csv or a Parquet folder (Spark: a Parquet folder or URL)"),
+    model: str = typer.Option("zh_chip_ner", help="Pipeline: installed package name or path"),
+    engine: Engine = typer.Option(Engine.local, help="local (this machine) or spark"),
+    batch_size: int = typer.Option(256, min=1, help="Paragraphs per nlp.pipe batch"),
+    n_process: int = typer.Option(1, min=1, help="Worker processes (local engine); they return rows, never Docs"),
+    text_field: str = typer.Option("text", help="JSONL field / Parquet column holding the text"),
+    id_field: str = typer.Option("id", help="JSONL field / Parquet column holding the document id (optional)"),
+    rejects: Optional[Path] = typer.Option(None, **OUT_FILE, help="Rejected input, one JSON line each (default OUTPUT.rejects.jsonl)"),
+    overwrite: bool = typer.Option(False, help="Start again instead of resuming an unfinished run"),
+    progress: bool = typer.Option(True, help="Show a progress bar (local engine)"),
+    master: str = typer.Option("local[2]", help="Spark master: local[N], spark://HOST:7077, yarn, k8s://..."),
+    partition_by: str = typer.Option("label", help="Spark: the column the Parquet output is partitioned by"),
+    rows_per_task: int = typer.Option(1000, min=1, help="Spark: paragraphs per task (partition)"),
+    spark_ui: bool = typer.Option(False, help="Spark: turn the web UI on (127.0.0.1 on a local master)"),
+    conf: list[str] = typer.Option([], callback=parse_conf, help="Spark: extra KEY=VALUE setting (repeat)"),
+):
+    """Entities of every paragraph in an archive, one row each, on this machine or on Spark;
+    resumable, and every rejected line or file listed. Exit code 3: finished, with rejects."""
+    msg.divider(f"Extract ({engine.value})")
+    if engine is Engine.spark:
+        from .extract.spark import extract_spark
+
+        report = extract_spark(input, output, model=model, partition_by=partition_by, master=master,
+                               batch_size=batch_size, rows_per_task=rows_per_task, text_field=text_field,
+                               id_field=id_field, rejects=rejects, overwrite=overwrite, ui=spark_ui,
+                               conf=dict(item.partition("=")[::2] for item in conf))
+    else:
+        from .extract.local import extract
+
+        report = extract(input, Path(output), model=model, batch_size=batch_size, n_process=n_process,
+                         text_field=text_field, id_field=id_field, rejects=rejects, overwrite=overwrite,
+                         progress=progress)
+    msg.table(sorted(report.per_label.items()), header=["label", "entities"], divider=True)
+    rows = [["input files", report.files], ["done by an earlier run", report.resumed_files],
+            ["paragraphs", f"{report.paragraphs:,}"], ["blank lines", report.blank_lines],
+            ["entities", f"{report.entities:,}"], ["rejected", report.rejects],
+            ["seconds", f"{report.seconds:.1f}"], ["paragraphs/s (this run)", f"{report.paragraphs_per_second:,.0f}"]]
+    msg.table(rows, divider=True)
+    msg.good(f"Wrote {report.output}")
+    if report.rejects:
+        msg.warn(f"{report.rejects} rejected (file, line or row, reason) in {report.rejects_path}")
+        raise typer.Exit(REJECTED_EXIT)
+    msg.info(f"Nothing rejected ({report.rejects_path} is empty)")
+
+
+@command("benchmark-scale")
+def benchmark_scale_cli(
+    package: str = typer.Argument(..., help="Installed pipeline package (or path), e.g. zh_chip_ner"),
+    paragraphs: Path = typer.Argument(..., **IN_FILE, help="Cleaned paragraphs, repeated and shuffled as the archive"),
+    output: Path = typer.Argument(..., **OUT_FILE, help="scale.json"),
+    min_paragraphs: int = typer.Option(20_000, min=1, help="Paragraphs in the archive (at least)"),
+    min_chars: int = typer.Option(2_000_000, min=1, help="Characters in the archive (at least)"),
+    files: int = typer.Option(24, min=1, help="Files in the archive (.txt, .jsonl and Parquet in turn)"),
+):
+    """extract's paragraphs/s and peak memory: one process, --n-process 2 and Spark local[2] on one
+    archive in one run, rows compared; memory on a tenth of the archive too."""
+    from .evaluation.benchmark_scale import benchmark_scale
+
+    msg.divider("Benchmark extract at scale")
+    result = benchmark_scale(package, paragraphs, output, min_paragraphs=min_paragraphs, min_chars=min_chars, files=files)
+    rows = [[engine, f"{r['paragraphs_per_second']:,.0f}", f"{r['speedup']:.2f}x", r["extract_seconds"],
+             r["startup_seconds"], f"{r['speedup_after_startup']:.2f}x", r["peak_rss_mb"]] for engine, r in result["runs"].items()]
+    msg.table(rows, header=["engine", "paragraphs/s", "speed-up", "seconds", "JVM start s", "speed-up after it",
+                            "peak RSS MB"], divider=True)
+    rows = [[engine, m["peak_mb_1x"], m["peak_mb_10x"], m["ratio"]] for engine, m in result["memory_flat"].items()]
+    msg.table(rows, header=["engine (sum of process peaks)", "MB, 1x input", "MB, 10x input", "ratio"], divider=True)
+    msg.good(f"{result['paragraphs']:,} paragraphs, {result['characters']:,} characters, {result['entities']:,} "
+             f"entities; rows identical across engines: {result['identical_rows']}; wrote {output}")
 
 
 @command("fetch-msra")

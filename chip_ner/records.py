@@ -4,7 +4,6 @@ the same way (file, line, offset, reason) wherever it is read.
 """
 from __future__ import annotations
 
-import unicodedata
 from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, Iterable, Optional
@@ -12,6 +11,7 @@ from typing import TYPE_CHECKING, Any, Iterable, Optional
 from . import LABELS
 from .errors import ChipNerError, Problem
 from .io import read_checked_jsonl, read_jsonl
+from .pipeline.spans import is_edge_junk  # the rule the model's output obeys too
 
 if TYPE_CHECKING:
     from spacy.language import Language
@@ -61,11 +61,6 @@ class GoldRecord:
     meta: dict[str, Any]
 
 
-def is_edge_junk(char: str) -> bool:
-    """Whitespace and punctuation never start or end a span."""
-    return char.isspace() or unicodedata.category(char).startswith("P")
-
-
 def check_span(span: Any, text: str) -> Optional[str]:
     """The reason a single span is invalid, or None."""
     if not (isinstance(span, list) and len(span) == 3 and isinstance(span[0], int)
@@ -77,7 +72,7 @@ def check_span(span: Any, text: str) -> Optional[str]:
     if not 0 <= start < end <= len(text):
         return f"span [{start}, {end}] out of range for text of length {len(text)}"
     if is_edge_junk(text[start]) or is_edge_junk(text[end - 1]):
-        return f"span {text[start:end]!r} starts or ends with whitespace or punctuation"
+        return f"span {text[start:end]!r} starts or ends with whitespace, punctuation or a format character"
     return None
 
 

@@ -45,6 +45,8 @@ def with_ents(nlp, text, ents):
     ("jensen huang said", "jensen huang", "PERSON", "jensen-huang"),
     ("台積電擴產", "台積電", "COMPANY", "台積電"),       # unknown: its normalised form (no table entry for these)
     ("Cerebras Systems", "Cerebras Systems", "COMPANY", "cerebrassystems"),
+    ("ＮＶＩＤＩＡ发布", "ＮＶＩＤＩＡ", "COMPANY", "nvidia"),          # full-width Latin folds
+    ("英\u200d偉\u200c達发布", "英\u200d偉\u200c達", "COMPANY", "nvidia"),  # format characters are ignored
 ])
 def test_ids(nlp, text, surface, label, expected):
     doc = with_ents(nlp, text, [(surface, label)])
@@ -64,6 +66,7 @@ def test_aliases_survive_serialisation(nlp, tmp_path):
 
 def test_normalise():
     assert normalise("Jensen  Huang", {}) == "jensenhuang" and normalise("安迪·格鲁夫", {}) == "安迪格鲁夫"
+    assert normalise("Ｈ１００", {}) == "h100" and normalise("英\u200d伟\u00ad达", {}) == "英伟达"
 
 
 

@@ -190,6 +190,16 @@ def bad_benchmark(tmp):
                 "no_such_pipeline_pkg: is not an installed package", untouched=[tmp / "speed.json"])
 
 
+def bad_benchmark_length(tmp):
+    return case(["benchmark-length", "no_such_pipeline_pkg", PARAGRAPHS, tmp / "length.json"],
+                "no_such_pipeline_pkg: is neither an installed package nor a pipeline folder", untouched=[tmp / "length.json"])
+
+
+def bad_check_spans(tmp):
+    return case(["check-spans", "no_such_pipeline_pkg", PARAGRAPHS, tmp / "span_rules.json"],
+                "no_such_pipeline_pkg: is neither an installed package nor a pipeline folder", untouched=[tmp / "span_rules.json"])
+
+
 def bad_fetch_msra(tmp):
     return case(["fetch-msra", a_file(tmp) / "msra"], "Invalid value for 'output'", "is a file")
 
@@ -199,6 +209,24 @@ def bad_benchmark_msra(tmp):
     test.write_text('{"text": "李鹏", "label": []}\n', encoding="utf-8")
     return case(["benchmark-msra", test, "no_such_pipeline_pkg", tmp / "msra.json"],
                 "no_such_pipeline_pkg: no installed package of that name", untouched=[tmp / "msra.json"])
+
+
+def bad_extract(tmp):
+    archive = tmp / "archive"
+    archive.mkdir()
+    (archive / "a.txt").write_text("英伟达\n", encoding="utf-8")
+    return case(["extract", archive, archive / "out.jsonl"], str(archive / "out.jsonl"),
+                "would be read back as input", untouched=[archive / "out.jsonl"])
+
+
+def extract_bad_conf(tmp):
+    return case(["extract", PARAGRAPHS, tmp / "out", "--engine", "spark", "--conf", "spark.ui.enabled"],
+                "Invalid value for '--conf'", "is not KEY=VALUE", untouched=[tmp / "out"])
+
+
+def bad_benchmark_scale(tmp):
+    return case(["benchmark-scale", "no_such_pipeline_pkg", PARAGRAPHS, tmp / "scale.json"],
+                "no_such_pipeline_pkg: is neither an installed package nor a path", untouched=[tmp / "scale.json"])
 
 
 def bad_report(tmp):
@@ -252,6 +280,8 @@ BAD_INPUT = {
     "compare-segmenters": [bad_compare_segmenters], "fetch-pkuseg": [bad_fetch_pkuseg],
     "cross-validate": [bad_cross_validate], "predict-baselines": [bad_predict_baselines], "score": [bad_score],
     "build-norms": [bad_build_norms], "script-test": [bad_script_test], "benchmark": [bad_benchmark],
+    "benchmark-length": [bad_benchmark_length], "check-spans": [bad_check_spans],
+    "extract": [bad_extract, extract_bad_conf], "benchmark-scale": [bad_benchmark_scale],
     "report": [bad_report], "fetch-msra": [bad_fetch_msra], "benchmark-msra": [bad_benchmark_msra],
     "doccano-start": [bad_doccano_start], "doccano-stop": [bad_doccano_stop],
     "push": [push_unreachable, push_bad_order], "pull": [pull_unreachable, pull_bad_prefer],

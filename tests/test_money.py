@@ -22,6 +22,12 @@ def surfaces(text):
 
 
 @pytest.mark.parametrize("text,expected", [
+    ("營收新台幣1兆2,345億元，創新高", ["新台幣1兆2,345億元"]),
+    ("达新台币2兆6,000亿元，人民币3亿5000万元", ["新台币2兆6,000亿元", "人民币3亿5000万元"]),
+    ("投资１２億美元", ["１２億美元"]),
+    ("营收12，345億元", ["12，345億元"]),
+    ("市值突破3兆美元", ["3兆美元"]),
+    ("仅$9 ，不含税", ["$9"]),  # a space never ends the span
     ("向Anthropic投資12.5億美元", ["12.5億美元"]),
     ("金額高達5100萬美元,而", ["5100萬美元"]),
     ("成本每天在70 萬美元。", ["70 萬美元"]),
@@ -172,6 +178,18 @@ def test_configs_name_a_valid_mode(section):
     ("二十多亿美元", 2e9, 2e9, 2e9, "USD", True),
     ("數十億美元", None, None, None, "USD", True),
     ("$5 billion", 5e9, 5e9, 5e9, "USD", False),
+    # 兆 = 10^12 and amounts in several parts, largest first (corpus/GUIDELINES.md, MONEY)
+    ("新台幣1兆2,345億元", 1.2345e12, 1.2345e12, 1.2345e12, "TWD", False),
+    ("新台币2兆6,000亿元", 2.6e12, 2.6e12, 2.6e12, "TWD", False),
+    ("人民币3亿5000万元", 3.5e8, 3.5e8, 3.5e8, "CNY", False),
+    ("1億2千萬美元", 1.2e8, 1.2e8, 1.2e8, "USD", False),
+    ("三亿五千万元", 3.5e8, 3.5e8, 3.5e8, "CNY", False),
+    ("1兆至1.5兆日圓", None, 1e12, 1.5e12, "JPY", False),
+    # full-width digits and separators
+    ("１２億美元", 1.2e9, 1.2e9, 1.2e9, "USD", False),
+    ("１２．５億美元", 1.25e9, 1.25e9, 1.25e9, "USD", False),
+    ("12，345億元", 1.2345e12, 1.2345e12, 1.2345e12, "CNY", False),
+    ("US$1,250萬", 1.25e7, 1.25e7, 1.25e7, "USD", False),
 ])
 def test_money_values(text, value, low, high, currency, approximate):
     result = money_value(text)

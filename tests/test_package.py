@@ -10,6 +10,8 @@ import pytest
 from conftest import copy_project
 from weasel.util import load_project_config
 
+from chip_ner.evaluation.check_spans import generated_texts
+
 SKIPPED = {"pre-annotate", "agreement", "validate"}  # corpus checks, tested in test_project.py
 TRAIN_OVERRIDES = ["--training.max_steps", "200", "--training.eval_frequency", "100"]
 UNSEEN = "据路透社报道，英伟达将向台积电订购更多H200芯片，金额约为30亿美元，黄仁勋对此表示乐观，高级分析师王小明认为需求强劲。"
@@ -97,3 +99,40 @@ def test_push_suggestions_from_the_installed_wheel_beside_the_project_code(proje
     assert result.returncode == 0, result.stderr
     spans = json.loads(result.stdout.strip().splitlines()[-1])
     assert [UNSEEN[s:e] for s, e, label in spans if label == "COMPANY"][:2] == ["路透社", "英伟达"]
+
+
+def test_installed_wheel_keeps_the_span_rules_on_corpus_and_generated_text(project, tmp_path):
+    """The few-step model proposes plenty of bad spans; the shipped pipeline must still hand out
+    none that starts or ends with whitespace, punctuation or a format character, none that
+    overlap, offsets that slice the text, and the same entities with 2 processes as with 1."""
+    project_dir, variables = project
+    name, version = f"zh_{variables['package_name']}", variables["package_version"]
+    wheel = project_dir / f"packages/{name}-{version}/dist/{name}-{version}-py3-none-any.whl"
+    site = tmp_path / "site"
+    install = subprocess.run([sys.executable, "-m", "pip", "install", "--quiet", "--no-deps", "--target", str(site),
+                              str(wheel)], capture_output=True, text=True)
+    assert install.returncode == 0, install.stderr
+    paragraphs = [json.loads(line)["text"] for line in (project_dir / "corpus/paragraphs.jsonl").read_text(encoding="utf-8").splitlines()]
+    texts = generated_texts(paragraphs)  # what `chip-ner check-spans` measures, here through the wheel alone
+    assert len(texts) - len(paragraphs) >= 1500
+    (tmp_path / "texts.json").write_text(json.dumps(texts, ensure_ascii=False), encoding="utf-8")
+    script = (
+        "import json, sys, unicodedata, spacy\n"
+        "junk = lambda c: c.isspace() or unicodedata.category(c)[0] == 'P' or unicodedata.category(c) in ('Cf', 'Cc')\n"
+        "texts = json.load(open('texts.json', encoding='utf-8'))\n"
+        f"nlp = spacy.load({name!r})\n"
+        "rows = lambda docs: [[(e.start_char, e.end_char, e.label_, e.id_, repr(e._.money)) for e in d.ents] for d in docs]\n"
+        "one = rows(nlp.pipe(texts, batch_size=64))\n"
+        "two = rows(nlp.pipe(texts, batch_size=64, n_process=2))\n"
+        "bad = [(t[s:e], l) for t, ents in zip(texts, one) for s, e, l, *_ in ents if junk(t[s]) or junk(t[e - 1])]\n"
+        "overlaps = sum(a[1] > b[0] for ents in one for a, b in zip(ents, ents[1:]))\n"
+        "print(json.dumps({'entities': sum(map(len, one)), 'bad': bad[:20], 'n_bad': len(bad), 'overlaps': overlaps,\n"
+        "                  'same_with_2_processes': one == two}))\n"
+    )
+    env = {**os.environ, "PYTHONPATH": str(site)}
+    result = subprocess.run([sys.executable, "-c", script], capture_output=True, text=True, cwd=tmp_path, env=env)
+    assert result.returncode == 0, result.stderr
+    report = json.loads(result.stdout.strip().splitlines()[-1])
+    assert report["entities"] > 1000
+    assert report["n_bad"] == 0, report["bad"]
+    assert report["overlaps"] == 0 and report["same_with_2_processes"]

@@ -110,3 +110,37 @@ def test_shipped_cue_lists_are_valid():
     surnames = {c["cue"] for c in cues if c["kind"] == "surname"}
     after = {c["cue"] for c in cues if c["kind"] == "after"}
     assert {"王", "李", "张", "欧阳"} <= surnames and "表示" in after
+
+
+def reference_repeats(text, spans):
+    """The per-name regex search that `repeats` replaced (quadratic in the names found)."""
+    import re
+
+    for name in {text[s:e] for s, e in spans}:
+        latin = name[0].isascii()
+        if not latin and len(name) < 3:
+            continue
+        pattern = rf"(?<![A-Za-z0-9]){re.escape(name)}(?![A-Za-z0-9])" if latin else re.escape(name)
+        for match in re.finditer(pattern, text):
+            yield match.span()
+
+
+def test_repeats_finds_what_a_search_per_name_finds():
+    """On random texts: every non-overlapping match the per-name search finds is found by the one scan
+    (which also lists overlapping ones; the component keeps the first of overlapping spans)."""
+    import random
+
+    from chip_ner.pipeline.person import PersonCues
+
+    rng = random.Random(3)
+    pieces = ["Ben", "Ben Li", "Li", "王小明", "小明", "明", "a", "1", " ", "，", "Benny", "王小"]
+    for _ in range(2000):
+        text = "".join(rng.choice(pieces) for _ in range(rng.randint(1, 25)))
+        spans = []
+        for _ in range(rng.randint(1, 4)):
+            start = rng.randrange(len(text))
+            spans.append((start, rng.randint(start + 1, min(len(text), start + 6))))
+        spans = [(s, e) for s, e in spans if not text[s].isspace()]
+        assert set(reference_repeats(text, spans)) <= set(PersonCues.repeats(text, spans)), repr(text)
+        for start, end in PersonCues.repeats(text, spans):
+            assert text[start:end] in {text[s:e] for s, e in spans}

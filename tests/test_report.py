@@ -72,3 +72,21 @@ def test_msra_benchmark_is_shown_when_measured(metrics):
     text = results_markdown(metrics)
     assert "(2 sentences of People's Daily news, 3 person names" in text
     assert "| zh_chip_ner | 0.500 | 0.250 | 0.333 | 1,234 |" in text
+
+
+def test_length_and_span_rule_tables_come_from_their_files(metrics):
+    rows = [{"characters": 1000 * m, "tokens": 900 * m, "entities": 10 * m,
+             "seconds": {"tokenizer": 0.01 * m, "ner": 0.1 * m * (1.5 if m == 4 else 1)}} for m in (1, 2, 4, 8)]
+    length = {"base_characters": 1000, "multiples": [1, 2, 4, 8], "max_ratio_at_4x": 5.0,
+              "texts": {"news": {"rows": rows, "ratios": {"tokenizer": {"1x": 1.0, "2x": 2.0, "4x": 4.0, "8x": 8.0},
+                                                          "ner": {"1x": 1.0, "2x": 2.0, "4x": 6.0, "8x": 8.0}}}},
+              "one_doc": {"characters": 1_000_000, "tokens": 800_000, "seconds": 33.4, "peak_rss_mb": 891.5}}
+    (metrics / "length.json").write_text(json.dumps(length))
+    check = {"texts": 1765, "generated": 1600, "runs": {"as shipped": {"entities": 6328, "edge": 0, "overlap": 0, "offsets": 0},
+                                                        "without chip_ner_span_rules": {"entities": 6553, "edge": 676,
+                                                                                         "overlap": 0, "offsets": 0}}}
+    (metrics / "span_rules.json").write_text(json.dumps(check))
+    text = results_markdown(metrics)
+    assert "| ner | 100.0 | 2.0 | 6.0 | 8.0 |" in text and "| tokenizer | 10.0 | 2.0 | 4.0 | 8.0 |" in text
+    assert "1,000,000 characters (800,000 tokens): 33.4 s" in text and "peak RSS 892 MB" in text
+    assert "| without chip_ner_span_rules | 6,553 | 676 | 0 | 0 |" in text and "165 corpus paragraphs" in text

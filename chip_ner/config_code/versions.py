@@ -67,20 +67,21 @@ def latin_token_variants(words: list[str], version: str) -> Iterable[tuple[list[
 
 def version_patterns(entries: Iterable[dict[str, Any]]) -> list[dict[str, Any]]:
     """entity_ruler token patterns (label CHIP) for every family's naming scheme. Versions that
-    are one token (`TPUv5`, `MI355X`) share one regex, so the ruler tests one regex per token."""
+    are one token (`TPUv5`, `MI355X`) share one regex, so the ruler tests one regex per token.
+    Tokens are matched on NORM (lower-case Latin, full-width folded: `ＴＰＵｖ５` too)."""
     patterns, single_tokens = [], []
     for family, shapes in sorted(chip_families(entries).items()):
         version = "(?:" + "|".join(sorted(shapes)) + ")"
         if re.match(rf"[{HAN}]", family):
             patterns.append({"label": "CHIP", "pattern": [{"NORM": c} for c in family]
-                             + [{"LOWER": {"REGEX": f"^{version}$"}}]})
+                             + [{"NORM": {"REGEX": f"^{version}$"}}]})
             continue
         for exact, version_token in latin_token_variants(family.split(), version):
             if exact:
-                patterns.append({"label": "CHIP", "pattern": [{"LOWER": w} for w in exact]
-                                 + [{"LOWER": {"REGEX": f"^{version_token}$"}}]})
+                patterns.append({"label": "CHIP", "pattern": [{"NORM": w} for w in exact]
+                                 + [{"NORM": {"REGEX": f"^{version_token}$"}}]})
             else:
                 single_tokens.append(version_token)
     if single_tokens:
-        patterns.append({"label": "CHIP", "pattern": [{"LOWER": {"REGEX": "^(?:" + "|".join(dict.fromkeys(single_tokens)) + ")$"}}]})
+        patterns.append({"label": "CHIP", "pattern": [{"NORM": {"REGEX": "^(?:" + "|".join(dict.fromkeys(single_tokens)) + ")$"}}]})
     return patterns

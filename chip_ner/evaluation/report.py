@@ -121,6 +121,32 @@ def speed_table(speed: dict[str, Any]) -> str:
     return "\n".join(lines)
 
 
+def length_table(length: dict[str, Any]) -> str:
+    """Per component, time at 2x/4x/8x the 1x Doc, for each text; and the long Doc's memory."""
+    multiples = length["multiples"]
+    lines = [f"One Doc at {', '.join(f'{m}x' for m in multiples)} of {length['base_characters']:,} characters; "
+             f"time relative to 1x (linear: 4x text about 4x time; target at most {length['max_ratio_at_4x']}x):", ""]
+    for name, run in length["texts"].items():
+        first = run["rows"][0]["seconds"]
+        lines += [f"| {name}: component | 1x (ms) | " + " | ".join(f"{m}x" for m in multiples[1:]) + " |",
+                  "| --- | --- | " + " | ".join("---" for _ in multiples[1:]) + " |"]
+        lines += [f"| {component} | {first[component] * 1000:,.1f} | " +
+                  " | ".join(f"{ratio[f'{m}x']}" for m in multiples[1:]) + " |" for component, ratio in run["ratios"].items()]
+        lines.append("")
+    one = length["one_doc"]
+    lines.append(f"One Doc of {one['characters']:,} characters ({one['tokens']:,} tokens): {one['seconds']} s through "
+                 f"the whole pipeline, peak RSS {one['peak_rss_mb']:,.0f} MB (the process, model included).")
+    return "\n".join(lines)
+
+
+def span_rules_table(check: dict[str, Any]) -> str:
+    lines = [f"The installed wheel on the {check['texts'] - check['generated']:,} corpus paragraphs and "
+             f"{check['generated']:,} texts generated from them (junk inserted, full-width Latin, amounts, random strings):", "",
+             "| pipeline | entities | edge junk | overlaps | bad offsets |", "| --- | --- | --- | --- | --- |"]
+    lines += [f"| {name} | {r['entities']:,} | {r['edge']:,} | {r['overlap']} | {r['offsets']} |" for name, r in check["runs"].items()]
+    return "\n".join(lines)
+
+
 def cv_settings(cv: dict[str, Any]) -> str:
     """The cross-validation's settings as crossval.json recorded them."""
     text = f" Each fold trains a fresh pipeline from `configs/{cv['config']}.cfg` for {cv['max_steps']} steps"
@@ -185,6 +211,14 @@ def results_markdown(metrics_dir: Path, top_errors: int = 30) -> str:
     if speed:
         parts += ["### Speed and size (`training/metrics/speed.json`, `spacy project run benchmark`)", "",
                   speed_table(speed), ""]
+    check = load(metrics_dir / "span_rules.json")
+    if check:
+        parts += ["### Span rules (`training/metrics/span_rules.json`, `spacy project run check-spans`)", "",
+                  span_rules_table(check), ""]
+    length = load(metrics_dir / "length.json")
+    if length:
+        parts += ["### Cost against the length of one Doc (`training/metrics/length.json`, `spacy project run benchmark-length`)", "",
+                  length_table(length), ""]
     return "\n".join(parts)
 
 

@@ -8,6 +8,7 @@ Self-contained (spaCy and srsly only), so `spacy package --code` can ship it.
 """
 from __future__ import annotations
 
+import unicodedata
 from typing import Any, Iterable, Optional
 
 import srsly
@@ -20,8 +21,11 @@ ID_LABELS = ("CHIP", "COMPANY", "PERSON")
 
 
 def normalise(text: str, char_norms) -> str:
-    """Simplified script, case-folded, without spaces or middle dots: the key aliases share."""
-    return "".join(char_norms.get(c, c) for c in text.casefold() if not c.isspace() and c not in "·・.")
+    """Simplified script, case-folded, full-width folded (NFKC), without spaces, middle dots or
+    format characters: the key aliases share (`Ｈ１００` and `H100`, `英\u200d伟达` and `英伟达`)."""
+    text = unicodedata.normalize("NFKC", text).casefold()
+    return "".join(char_norms.get(c, c) for c in text
+                   if not c.isspace() and c not in "·・." and unicodedata.category(c) != "Cf")
 
 
 class CanonicalIds:

@@ -39,24 +39,29 @@ def alternation(words: Iterable[str]) -> str:
     return "(?:" + "|".join(re.escape(w) for w in sorted(words, key=len, reverse=True)) + ")"
 
 
-ARABIC = r"\d+(?:,\d{3})*(?:\.\d+)?"
+# Digits ASCII or full-width; thousands separators `,` or `，` (groups of three), decimal `.` or `．`.
+DIGIT = "[0-9\uff10-\uff19]"
+ARABIC = rf"{DIGIT}+(?:[,，]{DIGIT}{{3}})*(?:[.．]{DIGIT}+)?"
 CHINESE_INTEGER = r"[零〇一二两兩三四五六七八九十百千]+"
 CHINESE = rf"{CHINESE_INTEGER}(?:[点點][零一二三四五六七八九]+)?"
 VAGUE = r"[数數几幾][十百千]?"  # 數十億美元: a vague amount is still money
 APPROXIMATE = r"多|余|餘"
 NUMBER = rf"(?:{ARABIC}|{CHINESE}|{VAGUE})(?:{APPROXIMATE})?"
-CHINESE_MAGNITUDE = r"万亿|萬億|[十百千]?[万萬亿億]|[百千]"
+# 兆 is 10^12 in money (Taiwan's 1兆 = mainland 1万亿; corpus/GUIDELINES.md, MONEY).
+CHINESE_MAGNITUDE = r"万亿|萬億|兆|[十百千]?[万萬亿億]|[百千]"
 MAGNITUDE = rf"(?:{CHINESE_MAGNITUDE})?"
-AMOUNT = rf"{NUMBER}\s?{MAGNITUDE}"
+# One amount may have several parts, largest first: 1兆2,345億, 3亿5000万, 1億2千萬.
+# A space may stand before the magnitude, never after the last character (`$9 ` is `$9`).
+AMOUNT = rf"{NUMBER}(?:\s?(?:{CHINESE_MAGNITUDE})(?:{NUMBER}(?:{CHINESE_MAGNITUDE}))*)?"
 CURRENCY_AFTER = alternation(w for w in CURRENCIES if not is_symbol(w))
 CURRENCY_BEFORE = alternation([w for w in CURRENCIES if is_symbol(w)] + list(WORDS_BEFORE))
 YUAN_SUFFIX = alternation(w for w in WORDS_BEFORE if CURRENCIES[w] == "CNY")
 RANGE = r"\s?(?:至|到|-|–|~|～|—|甚至|或)\s?"
 # A trailing 人民幣 after 元 (20億元人民幣) belongs to the amount.
 MONEY = re.compile(
-    rf"(?<![\d.])(?:{CURRENCY_BEFORE}\s?)?{AMOUNT}(?:\s?{CURRENCY_AFTER})?(?:{RANGE}{AMOUNT})?"
+    rf"(?<![\d.．\uff10-\uff19])(?:{CURRENCY_BEFORE}\s?)?{AMOUNT}(?:\s?{CURRENCY_AFTER})?(?:{RANGE}{AMOUNT})?"
     rf"\s?{CURRENCY_AFTER}{YUAN_SUFFIX}?"
-    rf"|(?<![\d.]){CURRENCY_BEFORE}\s?{AMOUNT}(?:{RANGE}{AMOUNT})?(?:\s?(?:billion|million|bn|m)\b)?"
+    rf"|(?<![\d.．\uff10-\uff19]){CURRENCY_BEFORE}\s?{AMOUNT}(?:{RANGE}{AMOUNT})?(?:\s?(?:billion|million|bn|m)\b)?"
 )
 # `元` preceded by these is not a currency: 二元 (binary), 多元 (diverse), 单元, 纪元, 公元.
 NOT_CURRENCY_YUAN = re.compile(r"(?:[二多单單纪紀公]元)$")
@@ -84,11 +89,14 @@ def make_money_matcher() -> Callable[[str], list[tuple[int, int]]]:
 
 DIGITS = {"零": 0, "〇": 0, "一": 1, "二": 2, "两": 2, "兩": 2, "三": 3, "四": 4, "五": 5, "六": 6, "七": 7, "八": 8, "九": 9}
 UNITS = {"十": 10, "百": 100, "千": 1000}
-MAGNITUDES = {"万亿": 1e12, "萬億": 1e12, "亿": 1e8, "億": 1e8, "万": 1e4, "萬": 1e4, "千": 1e3, "百": 1e2,
-              "billion": 1e9, "million": 1e6, "bn": 1e9, "m": 1e6}
-# One amount of a span, in groups: the number, an approximator, the magnitude.
+MAGNITUDES = {"万亿": 1e12, "萬億": 1e12, "兆": 1e12, "亿": 1e8, "億": 1e8, "万": 1e4, "萬": 1e4, "千": 1e3,
+              "百": 1e2, "billion": 1e9, "million": 1e6, "bn": 1e9, "m": 1e6}
+# One part of an amount, in groups: the number, an approximator, the magnitude.
 AMOUNT_PARTS = re.compile(rf"({ARABIC}|{CHINESE_INTEGER}|{VAGUE})({APPROXIMATE})?\s?"
                           rf"({CHINESE_MAGNITUDE}|billion|million|bn|m\b)?")
+MAGNITUDE_WORDS = re.compile(r"万亿|萬億|兆|[十百千万萬亿億]|billion|million|bn|m")
+# Full-width digits and separators -> ASCII, for float().
+ASCII_NUMBER = str.maketrans("０１２３４５６７８９．", "0123456789.", ",，")
 
 
 def chinese_number(text: str) -> float:
@@ -106,27 +114,42 @@ def chinese_number(text: str) -> float:
 def amount_value(number: str, magnitude: Optional[str]) -> Optional[float]:
     if number[0] in "数數几幾":
         return None
-    value = float(number.replace(",", "")) if number[0].isdigit() else chinese_number(number)
-    for part in re.findall(r"万亿|萬億|[十百千万萬亿億]|billion|million|bn|m", magnitude or ""):
+    value = chinese_number(number) if number[0] in DIGITS or number[0] in UNITS else float(number.translate(ASCII_NUMBER))
+    for part in MAGNITUDE_WORDS.findall(magnitude or ""):
         value *= MAGNITUDES.get(part, UNITS.get(part, 1))
     return value
 
 
+def amounts(text: str) -> list[list[re.Match]]:
+    """The parts of each amount in a span: parts that follow each other directly, each after a
+    magnitude, make one amount (`1兆2,345億` = 1兆 + 2,345億); anything else between parts
+    (`至`, `-`) starts the next amount of a range."""
+    groups: list[list[re.Match]] = []
+    for part in AMOUNT_PARTS.finditer(text):
+        previous = groups[-1][-1] if groups else None
+        if previous is not None and previous.end() == part.start() and previous.group(3) and previous.group(3)[0] not in "bm":
+            groups[-1].append(part)
+        else:
+            groups.append([part])
+    return groups
+
+
 def money_value(text: str) -> dict[str, Any]:
-    """`5100萬美元` -> value 51000000, USD; a range gives min and max (`300 亿至 400 亿美元`, and
-    `2.5-4万美元`, whose first number borrows the magnitude); a vague amount (`數十億`) no value."""
+    """`5100萬美元` -> value 51000000, USD; `新台幣1兆2,345億元` -> 1.2345e12, TWD; a range gives
+    min and max (`300 亿至 400 亿美元`, and `2.5-4万美元`, whose first number borrows the
+    magnitude); a vague amount (`數十億`) no value."""
     currency = next((code for word, code in CURRENCIES.items() if word in text), None)
-    matches = list(AMOUNT_PARTS.finditer(text))
-    if not matches:
+    groups = amounts(text)
+    if not groups:
         return {"value": None, "min": None, "max": None, "currency": currency, "approximate": True}
-    last_magnitude = matches[-1].group(3)
+    last_magnitude = groups[-1][0].group(3)
     scale = 0.01 if any(word in text for word in CENT_WORDS) else 1.0
     values = []
-    for i, m in enumerate(matches):
-        magnitude = m.group(3) or (last_magnitude if i < len(matches) - 1 else None)
-        value = amount_value(m.group(1), magnitude)
-        values.append(None if value is None else value * scale)
-    approximate = any(m.group(2) for m in matches) or None in values
+    for i, parts in enumerate(groups):
+        borrowed = last_magnitude if i < len(groups) - 1 and len(parts) == 1 and not parts[0].group(3) else None
+        part_values = [amount_value(m.group(1), m.group(3) or borrowed) for m in parts]
+        values.append(None if None in part_values else sum(part_values) * scale)
+    approximate = any(m.group(2) for parts in groups for m in parts) or None in values
     return {"value": values[0] if len(values) == 1 else None, "min": values[0], "max": values[-1],
             "currency": currency, "approximate": bool(approximate)}
 
@@ -165,7 +188,10 @@ class MoneyComponent:
             else:
                 spans.append(span)
         if self.mode == "authoritative":
-            kept = [ent for ent in doc.ents if not any(ent.start < s.end and s.start < ent.end for s in spans)]
+            covered = bytearray(len(doc))  # tokens a match covers: one pass, not matches x entities
+            for span in spans:
+                covered[span.start:span.end] = b"\x01" * len(span)
+            kept = [ent for ent in doc.ents if not any(covered[ent.start:ent.end])]
             doc.ents = sorted(kept + spans, key=lambda span: span.start)
         else:
             doc.ents = merge_entities(doc.ents, spans, prefer_new=self.mode == "overwrite")

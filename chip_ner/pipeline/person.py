@@ -38,6 +38,7 @@ APPOSITIVE_COMMA = re.compile(r"[,，][ \u00a0\u3000]*")
 OUTLET = re.compile(r"[^\s|丨:：]{2,12}[ \u00a0\u3000]+")
 BYLINE_SEPARATOR = re.compile(r"[:：|丨/]")
 BYLINE_GAP = re.compile(rf"\s*{BYLINE_SEPARATOR.pattern}?\s*")
+LATIN_OR_DIGIT = re.compile(r"[A-Za-z0-9]")
 APPOSITIVE_WINDOW = 15  # how far back `作为` may stand before `<title>,<name>`
 
 
@@ -75,7 +76,8 @@ class PersonCues:
         self.surnames = set(self._words("surname"))
         self.cue_words = set(self._words("title")) | set(self._words("byline"))
         self._looked_up: set[str] = set()
-        self._translation: dict[int, str] = {}
+        # Full-width ASCII and the ideographic space fold to ASCII, one character for one.
+        self._translation: dict[int, str] = {**{cp: chr(cp - 0xFEE0) for cp in range(0xFF01, 0xFF5F)}, 0x3000: " "}
 
     @property
     def char_norms(self):
@@ -83,8 +85,8 @@ class PersonCues:
         return lookups.get_table("lexeme_norm") if lookups.has_table("lexeme_norm") else {}
 
     def normalised(self, text: str) -> str:
-        """Simplified script, one character for one, so offsets stay those of `text`. Each
-        character is looked up once (the vocab table hashes every key) and cached."""
+        """Simplified script and ASCII for full-width, one character for one, so offsets stay
+        those of `text`. Each character is looked up once (the vocab table hashes every key)."""
         new = {c for c in text if "\u3400" <= c <= "\u9fff"} - self._looked_up
         if new:
             norms = self.char_norms
@@ -171,18 +173,20 @@ class PersonCues:
         if not self.cues:
             return doc
         text = self.normalised(doc.text)
-        taken = [(e.start_char, e.end_char) for e in doc.ents]
+        taken = bytearray(len(text))  # characters inside an entity: overlap tests in O(span)
+        for ent in doc.ents:
+            taken[ent.start_char:ent.end_char] = b"\x01" * (ent.end_char - ent.start_char)
         found: list[Span] = []
         spans = sorted(set(self.after_title(text)) | set(self.after_byline(text)))
         if self.propagate:
             spans = sorted(set(spans) | set(self.repeats(text, spans)))
         for start, end in spans:
-            if any(start < e and s < end for s, e in taken):
+            if any(taken[start:end]):
                 continue
             span = doc.char_span(start, end, label="PERSON")
             if span is not None:
                 found.append(span)
-                taken.append((start, end))
+                taken[start:end] = b"\x01" * (end - start)
         ents = list(doc.ents) + found
         if self.extend_latin:
             ents = [self.with_given_name(doc, ent, taken) for ent in ents]
@@ -191,17 +195,31 @@ class PersonCues:
 
     @staticmethod
     def repeats(text: str, spans: list[tuple[int, int]]) -> Iterable[tuple[int, int]]:
-        """Other mentions of a found name in the same Doc (not for short Chinese names)."""
+        """Other mentions of a found name in the same Doc (not for short Chinese names). One
+        scan of the text for all names: at each character that starts a name, the substrings
+        of the names' lengths are looked up in a set, so the cost is linear in the text however
+        many names were found. A Latin name must stand as a whole word."""
+        by_length: dict[int, set[str]] = {}
         for name in {text[s:e] for s, e in spans}:
-            latin = name[0].isascii()
-            if not latin and len(name) < 3:
-                continue
-            pattern = rf"(?<![A-Za-z0-9]){re.escape(name)}(?![A-Za-z0-9])" if latin else re.escape(name)
-            for match in re.finditer(pattern, text):
-                yield match.span()
+            if name[0].isascii() or len(name) >= 3:
+                by_length.setdefault(len(name), set()).add(name)
+        if not by_length:
+            return
+        firsts = {name[0] for names in by_length.values() for name in names}
+        starts = re.compile("[" + "".join(re.escape(c) for c in sorted(firsts)) + "]")
+        for first in starts.finditer(text):
+            start = first.start()
+            for length, names in by_length.items():
+                end = start + length
+                if text[start:end] not in names:
+                    continue
+                if text[start].isascii() and (LATIN_OR_DIGIT.match(text, start - 1) and start > 0
+                                              or LATIN_OR_DIGIT.match(text, end)):
+                    continue
+                yield start, end
 
     @staticmethod
-    def with_given_name(doc: Doc, ent: Span, taken: list[tuple[int, int]]) -> Span:
+    def with_given_name(doc: Doc, ent: Span, taken: bytearray) -> Span:
         """`Amodei` (a known surname) after `Daniela ` -> `Daniela Amodei`."""
         if ent.label_ != "PERSON" or not re.fullmatch(r"[A-Z][A-Za-z'’\-]+", ent.text) or ent.start < 1:
             return ent
@@ -211,8 +229,8 @@ class PersonCues:
             return ent
         if before is not None and re.fullmatch(r"[A-Za-z]+", before.text) and before.whitespace_:
             return ent  # inside a longer Latin phrase: leave it
-        if any(s < given.idx + len(given) and given.idx < e for s, e in taken if (s, e) != (ent.start_char, ent.end_char)):
-            return ent
+        if any(taken[given.idx:given.idx + len(given)]):
+            return ent  # the given name is inside another entity
         return Span(doc, ent.start - 1, ent.end, label=ent.label, kb_id=ent.kb_id, span_id=ent.id)
 
     # -- serialisation: `nlp.to_bytes()` skips a component without to_bytes -----------------
