@@ -4,6 +4,7 @@ from __future__ import annotations
 import hashlib
 import json
 import os
+import re
 import tempfile
 from contextlib import contextmanager
 from pathlib import Path
@@ -32,6 +33,29 @@ def read_utf8(path: Path) -> str:
         raise ChipNerError("Input file is not UTF-8 text", [problem], "Convert the file to UTF-8 and rerun.") from None
 
 
+# A high+low surrogate pair (one character), or a lone half (captured): the first lone one is reported.
+SURROGATE_ESCAPE = re.compile(r"\\u[dD][89abAB][0-9a-fA-F]{2}\\u[dD][c-fC-F][0-9a-fA-F]{2}"
+                              r"|(\\u[dD][89a-fA-F][0-9a-fA-F]{2})")
+
+
+def lone_surrogate_offset(line: str, record: Any) -> Optional[int]:
+    """Where a `\\ud800`-style escape decoded to half a pair, which no UTF-8 file can hold:
+    found here, not as a traceback when the output is written."""
+    if "\\u" not in line or not _has_surrogate(record):
+        return None
+    return next((m.start(1) for m in SURROGATE_ESCAPE.finditer(line) if m.group(1)), 0)
+
+
+def _has_surrogate(value: Any) -> bool:
+    if isinstance(value, str):
+        return any("\ud800" <= c <= "\udfff" for c in value)
+    if isinstance(value, dict):
+        return any(_has_surrogate(k) or _has_surrogate(v) for k, v in value.items())
+    if isinstance(value, list):
+        return any(_has_surrogate(v) for v in value)
+    return False
+
+
 def read_jsonl(path: Path) -> list[tuple[int, dict[str, Any]]]:
     """Return (line number, record) pairs; every line must be a JSON object (a blank line is an error)."""
     problems = []
@@ -42,8 +66,16 @@ def read_jsonl(path: Path) -> list[tuple[int, dict[str, Any]]]:
     for line_no, line in enumerate(lines, start=1):
         try:
             record = json.loads(line)
+            surrogate = lone_surrogate_offset(line, record)
         except json.JSONDecodeError as err:
             problems.append(Problem(path, f"not valid JSON: {err.msg}", line=line_no, offset=err.pos))
+            continue
+        except RecursionError:
+            problems.append(Problem(path, "JSON nested too deeply", line=line_no))
+            continue
+        if surrogate is not None:
+            problems.append(Problem(path, "lone surrogate escape (half a UTF-16 pair; not a character)",
+                                    line=line_no, offset=surrogate))
             continue
         if not isinstance(record, dict):
             problems.append(Problem(path, f"expected a JSON object, found {type(record).__name__}", line=line_no))
@@ -58,20 +90,65 @@ def read_jsonl(path: Path) -> list[tuple[int, dict[str, Any]]]:
 def atomic_path(path: Path) -> Iterator[Path]:
     """A temporary path beside `path` to write to; moved into place only when the block succeeds,
     removed on any failure, so a reader never sees a partial file."""
-    path = Path(path)
+    with atomic_paths(path) as (tmp,):
+        yield tmp
+
+
+def _temporary_beside(path: Path) -> Path:
     path.parent.mkdir(parents=True, exist_ok=True)
     fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")
     os.close(fd)
+    return Path(tmp)
+
+
+def _write_error(err: OSError, targets: list[Path], temps: list[Path]) -> ChipNerError:
+    """An unwritable or full output folder, named by the output it was for."""
+    failed = [t for t, tmp in zip(targets, temps) if err.filename in (str(tmp), str(t))] or targets
+    problems = [Problem(t, f"cannot write: {err.strerror or err}") for t in failed]
+    return ChipNerError("Cannot write the output", problems,
+                        "Free disk space or fix the output folder's permissions, then rerun.")
+
+
+@contextmanager
+def atomic_paths(*paths: Path) -> Iterator[list[Path]]:
+    """Temporaries for outputs that belong together (train/dev, kept/dropped): all are written
+    first and moved into place only when every one succeeded, so the pair never mismatches;
+    all are removed on any failure."""
+    targets = [Path(p) for p in paths]
+    temps: list[Path] = []
     try:
-        yield Path(tmp)
-        umask = os.umask(0)
-        os.umask(umask)
-        os.chmod(tmp, 0o666 & ~umask)  # mkstemp creates 0600; give the usual permissions
-        os.replace(tmp, path)
+        for target in targets:
+            temps.append(_temporary_beside(target))
+    except OSError as err:  # the output folder is missing, unwritable or full
+        _remove(temps)
+        raise _write_error(err, targets, temps) from None
+    try:
+        yield list(temps)
+        _move_into_place(temps, targets)
+    except OSError as err:
+        _remove(temps)
+        if err.filename is not None and err.filename not in {str(p) for p in temps + targets}:
+            raise  # about some file the block read, not about the outputs
+        raise _write_error(err, targets, temps) from None
     except BaseException:
-        if os.path.exists(tmp):
-            os.unlink(tmp)
+        _remove(temps)
         raise
+
+
+def _move_into_place(temps: list[Path], targets: list[Path]) -> None:
+    """Renames within one folder, after every write succeeded: nothing left that could fill a disk."""
+    umask = os.umask(0)
+    os.umask(umask)
+    for tmp in temps:
+        os.chmod(tmp, 0o666 & ~umask)  # mkstemp creates 0600; give the usual permissions
+    for tmp, target in zip(temps, targets):
+        os.replace(tmp, target)
+
+
+def _remove(temps: list[Path]) -> None:
+    for tmp in temps:
+        if tmp.exists():
+            tmp.unlink()
 
 
 def read_checked_jsonl(path: Path, check: Callable[[dict[str, Any]], Optional[str]], title: str,
@@ -95,8 +172,12 @@ def _atomic_write(path: Path, text: str) -> None:
         tmp.write_text(text, encoding="utf-8", newline="\n")
 
 
+def jsonl_text(records: Iterable[dict[str, Any]]) -> str:
+    return "".join(json.dumps(r, ensure_ascii=False) + "\n" for r in records)
+
+
 def write_jsonl(path: Path, records: Iterable[dict[str, Any]]) -> None:
-    _atomic_write(path, "".join(json.dumps(r, ensure_ascii=False) + "\n" for r in records))
+    _atomic_write(path, jsonl_text(records))
 
 
 def write_json(path: Path, data: Any) -> None:

@@ -32,6 +32,25 @@ def show_span(text: str, span: Optional[Span]) -> str:
     return f"{text[start:end]!r} {label} [{start}, {end})"
 
 
+def json_type(value: Any) -> str:
+    """The JSON name of a value's type, as a message about a JSON file should say it."""
+    if isinstance(value, bool):
+        return "boolean"
+    return {int: "number", float: "number", str: "string", list: "array", dict: "object"}.get(type(value), "null")
+
+
+def is_offset(value: Any) -> bool:
+    """A JSON integer; `true` is not offset 1, though Python's bool is an int."""
+    return isinstance(value, int) and not isinstance(value, bool)
+
+
+def require_records(path: Path, records: list[Any], hint: str) -> None:
+    """An empty input is an error: a step run on it would report a vacuous result (F1 1.000)
+    or overwrite a good output with an empty one."""
+    if not records:
+        raise ChipNerError(f"No records in {path}", [Problem(path, "the file is empty", line=1)], hint)
+
+
 def load_paragraphs(path: Path) -> dict[str, dict[str, Any]]:
     """Paragraph records by id, as written by `clean`."""
     seen: set[str] = set()
@@ -40,14 +59,16 @@ def load_paragraphs(path: Path) -> dict[str, dict[str, Any]]:
         missing = [key for key in ("id", "article", "text") if key not in record]
         if missing:
             return f"missing keys {missing}"
-        if not isinstance(record["id"], str) or not isinstance(record["text"], str):
-            return "`id` and `text` must be strings"
+        wrong = [key for key in ("id", "article", "text") if not isinstance(record[key], str)]
+        if wrong:
+            return "must be strings: " + ", ".join(f"`{key}` (found {json_type(record[key])})" for key in wrong)
         if record["id"] in seen:
             return f"duplicate paragraph id {record['id']}"
         seen.add(record["id"])
         return None
 
     records = read_checked_jsonl(path, check, "Invalid paragraphs", "Rerun: spacy project run clean")
+    require_records(path, records, "Rerun: spacy project run clean")
     return {record["id"]: record for record in records}
 
 
@@ -63,8 +84,8 @@ class GoldRecord:
 
 def check_span(span: Any, text: str) -> Optional[str]:
     """The reason a single span is invalid, or None."""
-    if not (isinstance(span, list) and len(span) == 3 and isinstance(span[0], int)
-            and isinstance(span[1], int) and isinstance(span[2], str)):
+    if not (isinstance(span, list) and len(span) == 3 and is_offset(span[0])
+            and is_offset(span[1]) and isinstance(span[2], str)):
         return f"span {span!r} is not [start, end, label]"
     start, end, label = span
     if label not in LABELS:
@@ -92,7 +113,7 @@ def checked_spans(path: Path | str, line: Optional[int], pid: str, text: str, sp
     for span in spans:
         reason = check_span(span, text)
         if reason:
-            offset = span[0] if isinstance(span, list) and span and isinstance(span[0], int) else None
+            offset = span[0] if isinstance(span, list) and span and is_offset(span[0]) else None
             problems.append(Problem(path, f"{pid}: {reason}", line=line, offset=offset))
         else:
             good.append(tuple(span))
@@ -113,6 +134,9 @@ def parse_record(path: Path, line: int, record: dict[str, Any], paragraphs: dict
     if not isinstance(text, str) or not isinstance(spans, list):
         problems.append(Problem(path, "record needs a string `text` and a list `label`", line=line))
         return None
+    if not isinstance(pid, str):
+        problems.append(Problem(path, f"meta.id must be a string, found {json_type(pid)}", line=line))
+        return None
     if pid not in paragraphs:
         problems.append(Problem(path, f"meta.id {pid!r} is not a cleaned paragraph id", line=line))
         return None
@@ -131,7 +155,9 @@ def load_gold(path: Path, paragraphs_path: Path, require_all: bool = True) -> li
     problems: list[Problem] = []
     records = []
     seen: dict[str, int] = {}
-    for line, raw in read_jsonl(path):
+    lines = read_jsonl(path)
+    require_records(path, lines, "Export the annotations again (doccano JSONL, one record a line).")
+    for line, raw in lines:
         record = parse_record(path, line, raw, paragraphs, problems)
         if record is None:
             continue

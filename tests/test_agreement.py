@@ -28,3 +28,29 @@ def test_boundary_disagreement():
     result = classify("x", text, [(0, 3, "COMPANY"), (3, 6, "CHIP")], [(0, 2, "COMPANY"), (2, 6, "CHIP")])
     assert [d.kind for d in result] == ["boundary", "boundary"]
     assert result[0].describe() == "x boundary: A '谷歌云' COMPANY [0, 3) | B '谷歌' COMPANY [0, 2), '云TPU' CHIP [2, 6)"
+
+
+def test_empty_annotator_file_fails_and_keeps_the_old_report(small):
+    from typer.testing import CliRunner
+
+    from chip_ner.cli import app
+
+    (small / "b.jsonl").write_text("", encoding="utf-8")
+    out = small / "agreement.json"
+    out.write_text('{"span_f1": 0.9}\n', encoding="utf-8")
+    result = CliRunner().invoke(app, ["agreement", str(small / "gold.jsonl"), str(small / "b.jsonl"),
+                                      str(small / "paragraphs.jsonl"), "--output", str(out)])
+    assert result.exit_code == 1
+    assert "b.jsonl:1: the file is empty" in result.output and "1.000" not in result.output
+    assert out.read_text(encoding="utf-8") == '{"span_f1": 0.9}\n'
+
+
+def test_annotations_of_different_paragraphs_are_refused(small):
+    from chip_ner.errors import ChipNerError
+
+    records = read_records(small / "gold.jsonl")
+    write_records(small / "a.jsonl", records[:1])
+    write_records(small / "b.jsonl", records[1:])
+    with pytest.raises(ChipNerError, match="No paragraph annotated by both") as err:
+        agreement(small / "a.jsonl", small / "b.jsonl", small / "paragraphs.jsonl")
+    assert "b.jsonl: no meta.id in common" in str(err.value)

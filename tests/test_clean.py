@@ -1,5 +1,7 @@
+import errno
 import json
 from collections import Counter
+from pathlib import Path
 
 import pytest
 from conftest import ROOT
@@ -139,3 +141,71 @@ def test_bad_boilerplate_rule_is_named(tmp_path):
     with pytest.raises(ChipNerError) as err:
         load_boilerplate_rules(rules)
     assert "rules.jsonl:2" in str(err.value) and "bad regex" in str(err.value)
+
+
+def clean_seeds(tmp_path, seeds):
+    """Clean the given {name: bytes} seeds; return the report and the kept records."""
+    folder = tmp_path / "seeds"
+    folder.mkdir()
+    for name, data in seeds.items():
+        (folder / name).write_bytes(data)
+    out = tmp_path / "paragraphs.jsonl"
+    report = clean(folder, out, boilerplate=ROOT / "configs/boilerplate.jsonl")
+    return report, [json.loads(line) for line in out.read_text(encoding="utf-8").splitlines()]
+
+
+def test_bom_is_stripped_counted_and_offsets_still_trace_back(tmp_path):
+    report, paragraphs = clean_seeds(tmp_path, {"000_a.txt": "\ufeff英伟达发布H100。\n黄仁勋表示满意。\n".encode()})
+    assert [p["text"] for p in paragraphs] == ["英伟达发布H100。", "黄仁勋表示满意。"]
+    assert report.repairs["bom"] == 1
+    raw = (tmp_path / "seeds/000_a.txt").read_text(encoding="utf-8")
+    assert [raw[p["start"]:p["end"]] for p in paragraphs] == [p["text"] for p in paragraphs]
+
+
+@pytest.mark.parametrize("ending,rule", [("\r", "cr_line_end"), ("\r\n", "crlf_line_end")])
+def test_cr_and_crlf_line_endings_split_paragraphs_and_are_counted(tmp_path, ending, rule):
+    text = ending.join(["英伟达发布H100。", "", "黄仁勋表示满意。", ""])
+    report, paragraphs = clean_seeds(tmp_path, {"000_a.txt": text.encode()})
+    assert [p["text"] for p in paragraphs] == ["英伟达发布H100。", "黄仁勋表示满意。"]
+    assert report.repairs[rule] == 3
+    raw = (tmp_path / "seeds/000_a.txt").read_bytes().decode("utf-8")  # no newline translation
+    assert [raw[p["start"]:p["end"]] for p in paragraphs] == [p["text"] for p in paragraphs]
+
+
+@pytest.mark.parametrize("data", [b"", b"\xef\xbb\xbf", b" \n\n"])
+def test_empty_seed_is_an_error_naming_the_file(tmp_path, data):
+    with pytest.raises(ChipNerError, match="Empty seed article") as err:
+        clean_seeds(tmp_path, {"000_ok.txt": "英伟达\n".encode(), "001_empty.txt": data})
+    assert "001_empty.txt: the seed has no text" in str(err.value)
+    assert not (tmp_path / "paragraphs.jsonl").exists()
+
+
+def test_kept_and_dropped_are_replaced_together(tmp_path, monkeypatch):
+    """A failure while writing the dropped file leaves both old files and no temporary."""
+    folder = tmp_path / "seeds"
+    folder.mkdir()
+    (folder / "000_a.txt").write_text("英伟达\n英伟达\n", encoding="utf-8")
+    out, dropped = tmp_path / "paragraphs.jsonl", tmp_path / "dropped.jsonl"
+    out.write_text("old kept\n", encoding="utf-8")
+    dropped.write_text("old dropped\n", encoding="utf-8")
+    real_write = Path.write_text
+
+    def write_text(self, text, *args, **kwargs):
+        if self.name.startswith(".dropped.jsonl."):
+            raise OSError(errno.ENOSPC, "No space left on device")
+        return real_write(self, text, *args, **kwargs)
+
+    monkeypatch.setattr(Path, "write_text", write_text)
+    with pytest.raises(ChipNerError, match="Cannot write") as err:
+        clean(folder, out, dropped_output=dropped, boilerplate=ROOT / "configs/boilerplate.jsonl")
+    assert "dropped.jsonl: cannot write: No space left on device" in str(err.value)
+    assert out.read_text(encoding="utf-8") == "old kept\n" and dropped.read_text(encoding="utf-8") == "old dropped\n"
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["dropped.jsonl", "paragraphs.jsonl", "seeds"]
+
+
+def test_boilerplate_pattern_that_is_not_a_string_is_named(tmp_path):
+    rules = tmp_path / "rules.jsonl"
+    rules.write_text('{"category": "x", "pattern": 5}\n', encoding="utf-8")
+    with pytest.raises(ChipNerError) as err:
+        load_boilerplate_rules(rules)
+    assert "rules.jsonl:1: `pattern` must be a string regex" in str(err.value)

@@ -119,6 +119,12 @@ def bad_export_markup(tmp):
     return case(["export-markup", records, tmp / "out.txt"], f"{records}:1", "meta.id", untouched=[tmp / "out.txt"])
 
 
+def export_markup_true_offset(tmp):
+    records = tmp / "true.jsonl"
+    write_records(records, [{"text": "英伟达", "label": [[True, 3, "COMPANY"]], "meta": {"id": "900-p000"}}])
+    return case(["export-markup", records, tmp / "out.txt"], f"{records}:1", "[start, end, label]",
+                untouched=[tmp / "out.txt"])
+
 def bad_import_markup(tmp):
     markup = tmp / "m.txt"
     markup.write_text("900-p000 without a tab\n", encoding="utf-8")
@@ -273,10 +279,58 @@ def pull_bad_prefer(tmp):
                 "'mine'", env={"DOCCANO_PASSWORD": "secret"})
 
 
+def clean_empty_seed(tmp):
+    seeds = tmp / "seeds"
+    seeds.mkdir()
+    (seeds / "000_ok.txt").write_text("英伟达\n", encoding="utf-8")
+    (seeds / "001_empty.txt").write_bytes(b"")
+    return case(["clean", seeds, tmp / "out.jsonl", "--dropped", tmp / "dropped.jsonl", "--boilerplate",
+                 ROOT / "configs/boilerplate.jsonl"], "001_empty.txt: the seed has no text",
+                untouched=[tmp / "out.jsonl", tmp / "dropped.jsonl"])
+
+
+def pre_annotate_empty(tmp):
+    paragraphs = tmp / "paragraphs.jsonl"
+    paragraphs.write_text("", encoding="utf-8")
+    return case(["pre-annotate", paragraphs, PATTERNS, tmp / "out.jsonl"], f"{paragraphs}:1", "the file is empty",
+                untouched=[tmp / "out.jsonl"])
+
+
+def pre_annotate_lone_surrogate(tmp):
+    paragraphs = tmp / "paragraphs.jsonl"
+    paragraphs.write_text('{"id": "900-p000", "article": "900", "text": "\\udc00"}\n', encoding="utf-8")
+    return case(["pre-annotate", paragraphs, PATTERNS, tmp / "out.jsonl"], f"{paragraphs}:1 (offset 46)",
+                "lone surrogate", untouched=[tmp / "out.jsonl"])
+
+
+def agreement_empty(tmp):
+    b = tmp / "b.jsonl"
+    b.write_text("", encoding="utf-8")
+    return case(["agreement", GOLD, b, PARAGRAPHS, "--output", tmp / "agreement.json"], f"{b}:1",
+                "the file is empty", untouched=[tmp / "agreement.json"])
+
+
+def convert_id_list(tmp):
+    gold = tmp / "gold.jsonl"
+    records = read_records(GOLD)
+    records[1]["meta"]["id"] = ["900-p001"]
+    write_records(gold, records)
+    return case(["convert", gold, PARAGRAPHS, CONFIG, tmp / "train.spacy", tmp / "dev.spacy", "--dev-articles", "901"],
+                f"{gold}:2", "meta.id must be a string", untouched=[tmp / "train.spacy", tmp / "dev.spacy"])
+
+
+def validate_nested(tmp):
+    gold = tmp / "gold.jsonl"
+    gold.write_text(GOLD.read_text(encoding="utf-8") + "[" * 50_000 + "]" * 50_000 + "\n", encoding="utf-8")
+    return case(["validate", gold, PARAGRAPHS], f"{gold}:4", "nested too deeply")
+
+
 BAD_INPUT = {
-    "clean": [bad_clean], "pre-annotate": [bad_pre_annotate], "validate": [bad_validate],
-    "export-markup": [bad_export_markup], "import-markup": [bad_import_markup], "agreement": [bad_agreement],
-    "convert": [bad_convert], "filter-patterns": [bad_filter_patterns], "evaluate": [bad_evaluate],
+    "clean": [bad_clean, clean_empty_seed],
+    "pre-annotate": [bad_pre_annotate, pre_annotate_empty, pre_annotate_lone_surrogate],
+    "validate": [bad_validate, validate_nested],
+    "export-markup": [bad_export_markup, export_markup_true_offset], "import-markup": [bad_import_markup], "agreement": [bad_agreement, agreement_empty],
+    "convert": [bad_convert, convert_id_list], "filter-patterns": [bad_filter_patterns], "evaluate": [bad_evaluate],
     "compare-segmenters": [bad_compare_segmenters], "fetch-pkuseg": [bad_fetch_pkuseg],
     "cross-validate": [bad_cross_validate], "predict-baselines": [bad_predict_baselines], "score": [bad_score],
     "build-norms": [bad_build_norms], "script-test": [bad_script_test], "benchmark": [bad_benchmark],

@@ -59,3 +59,43 @@ def test_bad_split_is_refused(small, dev):
 def test_split_ids_parses_comma_lists():
     assert split_ids("001, 003") == ["001", "003"]
     assert split_ids(None) == [] and split_ids(" , ") == []
+
+
+def test_failed_dev_write_keeps_the_old_pair_and_no_temporary(small, monkeypatch):
+    """train and dev are one unit: a disk full while writing dev must not leave a new train."""
+    import errno
+
+    run(small)
+    before = {name: (small / name).read_bytes() for name in ("train.spacy", "dev.spacy")}
+    real_to_disk = DocBin.to_disk
+
+    def to_disk(self, path, *args, **kwargs):
+        if path.name.startswith(".dev.spacy."):
+            path.write_bytes(b"partial")
+            raise OSError(errno.ENOSPC, "No space left on device")
+        return real_to_disk(self, path, *args, **kwargs)
+
+    monkeypatch.setattr(DocBin, "to_disk", to_disk)
+    records = read_records(small / "gold.jsonl")
+    records[0]["label"] = records[0]["label"][:1]
+    write_records(small / "gold.jsonl", records)
+    with pytest.raises(ChipNerError, match="Cannot write") as err:
+        run(small)
+    assert "No space left on device" in str(err.value)
+    assert {name: (small / name).read_bytes() for name in before} == before
+    assert not [p.name for p in small.iterdir() if p.name.endswith(".tmp")]
+
+
+def test_unwritable_output_folder_is_a_located_error(small, monkeypatch):
+    """(Simulated: the tests may run as root, who can write anywhere.)"""
+    import errno
+    import tempfile
+
+    def refuse(*args, dir=None, **kwargs):
+        raise PermissionError(errno.EACCES, "Permission denied", dir)
+
+    monkeypatch.setattr(tempfile, "mkstemp", refuse)
+    with pytest.raises(ChipNerError, match="Cannot write") as err:
+        run(small)
+    assert "train.spacy: cannot write: Permission denied" in str(err.value)
+    assert not (small / "train.spacy").exists() and not (small / "dev.spacy").exists()

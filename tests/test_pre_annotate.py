@@ -62,3 +62,24 @@ def test_project_patterns_load_and_are_unique():
     assert len(keys) == len(set(keys))
     surfaces = [p["pattern"] for p in patterns]
     assert len(surfaces) == len(set(surfaces)), "a surface form must not carry two labels"
+
+
+def test_empty_paragraphs_fail_and_keep_the_old_output(tmp_path):
+    paragraphs = tmp_path / "paragraphs.jsonl"
+    paragraphs.write_text("", encoding="utf-8")
+    out = tmp_path / "suggestions.jsonl"
+    out.write_text('{"old": 1}\n', encoding="utf-8")
+    with pytest.raises(ChipNerError) as err:
+        pre_annotate(paragraphs, ROOT / "configs/patterns.jsonl", out)
+    assert "paragraphs.jsonl:1: the file is empty" in str(err.value)
+    assert out.read_text(encoding="utf-8") == '{"old": 1}\n'
+
+
+def test_lone_surrogate_is_located_not_a_traceback(tmp_path):
+    paragraphs = tmp_path / "paragraphs.jsonl"
+    paragraphs.write_text('{"id": "900-p000", "article": "900", "text": "英伟达\\ud800"}\n', encoding="utf-8")
+    out = tmp_path / "suggestions.jsonl"
+    with pytest.raises(ChipNerError) as err:
+        pre_annotate(paragraphs, ROOT / "configs/patterns.jsonl", out)
+    assert "paragraphs.jsonl:1 (offset 49): lone surrogate" in str(err.value)
+    assert not out.exists()

@@ -112,3 +112,54 @@ def test_project_gold_is_valid(tmp_path):
     assert set(report.per_label) == {"CHIP", "COMPANY", "MONEY", "PERSON"}
     assert sum(report.per_label.values()) > 500
     assert report.stale_allowlist == []
+
+
+@pytest.mark.parametrize("index,changes,expected", [
+    (0, {"meta": {"id": ["900-p000"]}}, "meta.id must be a string, found array"),
+    (0, {"text": 42}, "record needs a string `text`"),
+    (0, {"label": [[True, 3, "COMPANY"]]}, "span [True, 3, 'COMPANY'] is not [start, end, label]"),
+    (0, {"label": [[0, 3.0, "COMPANY"]]}, "is not [start, end, label]"),
+])
+def test_wrong_typed_fields_are_located_errors(small, index, changes, expected):
+    corrupt(small, index, **changes)
+    with pytest.raises(ChipNerError) as err:
+        validate(small / "gold.jsonl", small / "paragraphs.jsonl")
+    assert f"gold.jsonl:{index + 1}" in str(err.value) and expected in str(err.value)
+
+
+@pytest.mark.parametrize("changes,expected", [
+    ({"id": ["900-p000"]}, "`id` (found array)"),
+    ({"text": 7}, "`text` (found number)"),
+    ({"article": True}, "`article` (found boolean)"),
+])
+def test_wrong_typed_paragraph_fields_are_located_errors(small, changes, expected):
+    records = read_records(small / "paragraphs.jsonl")
+    records[1].update(changes)
+    write_records(small / "paragraphs.jsonl", records)
+    with pytest.raises(ChipNerError) as err:
+        validate(small / "gold.jsonl", small / "paragraphs.jsonl")
+    assert "paragraphs.jsonl:2: must be strings: " + expected in str(err.value)
+
+
+def test_empty_gold_is_an_error(small):
+    (small / "gold.jsonl").write_text("", encoding="utf-8")
+    with pytest.raises(ChipNerError, match="No records in") as err:
+        load_gold(small / "gold.jsonl", small / "paragraphs.jsonl", require_all=False)
+    assert "gold.jsonl:1: the file is empty" in str(err.value)
+
+
+def test_consistency_scan_finds_what_the_regex_scan_found():
+    """The indexed scan lists what one `re.finditer` per surface and record listed, in the same
+    order (surface first seen, then offset): repeats do not overlap (`达达` in `达达达` once),
+    a Latin name inside a longer word (`H100H100`) is no occurrence."""
+    from chip_ner.records import GoldRecord
+
+    texts = [("a-p0", "英伟达H100发布，谷歌TPU", [(0, 3, "COMPANY"), (3, 7, "CHIP"), (10, 12, "COMPANY")]),
+             ("a-p1", "H100H100H100和英伟达达", [(0, 4, "CHIP")]),
+             ("b-p0", "谷歌TPUX与英伟达", [(0, 2, "PERSON")]),
+             ("b-p1", "达达，达达达", [(0, 2, "COMPANY")])]
+    records = [GoldRecord(i, pid, pid[0], text, spans, {}) for i, (pid, text, spans) in enumerate(texts)]
+    entries = [(e.kind, e.text, e.where) for e in consistency(records)]
+    assert entries == [("label_conflict", "谷歌", ["a-p0", "b-p0"]),
+                       ("unlabelled", "英伟达", ["a-p1@13"]), ("unlabelled", "达达", ["a-p1@15"]),
+                       ("unlabelled", "英伟达", ["b-p0@7"]), ("unlabelled", "达达", ["b-p1@3"])]

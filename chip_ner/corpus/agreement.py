@@ -15,6 +15,7 @@ from sklearn.metrics import cohen_kappa_score
 from spacy.scorer import PRFScore
 
 from .. import LABELS
+from ..errors import ChipNerError, Problem
 from ..records import GoldRecord, Span, load_gold, show_span
 
 
@@ -114,6 +115,12 @@ def compare(records_a: list[GoldRecord], records_b: list[GoldRecord]) -> Agreeme
 
 
 def agreement(annotations_a: Path, annotations_b: Path, paragraphs: Path) -> AgreementReport:
-    """Load two annotation files (validated like gold) and compare them."""
-    return compare(load_gold(annotations_a, paragraphs, require_all=False),
-                   load_gold(annotations_b, paragraphs, require_all=False))
+    """Load two annotation files (validated like gold) and compare them; with no paragraph in
+    common there is nothing to agree on, and a vacuous F1 1.000 must not replace a real report."""
+    report = compare(load_gold(annotations_a, paragraphs, require_all=False),
+                     load_gold(annotations_b, paragraphs, require_all=False))
+    if not report.paragraphs:
+        raise ChipNerError("No paragraph annotated by both annotators",
+                           [Problem(annotations_b, f"no meta.id in common with {annotations_a}")],
+                           "Compare two annotations of the same paragraphs.")
+    return report

@@ -14,7 +14,7 @@ from pathlib import Path
 from typing import Any, Optional
 
 from ..errors import ChipNerError, Problem
-from ..io import read_jsonl, read_utf8, write_jsonl
+from ..io import atomic_paths, jsonl_text, read_jsonl, read_utf8
 
 # Pinyin that a converter inserted after a character: 區(qū)塊鏈 -> 區塊鏈. Only lower-case
 # Latin with at least one tone mark qualifies, so `(AMD)` or `(Neuromorphic)` stay.
@@ -30,6 +30,9 @@ HTML_REMNANT = re.compile(r"[?<]?/?\b(?:p|br|div|span)\s*/?>")
 LONE_QUESTION_MARK = re.compile(r"(?<!\?)\?(?![?#】」”)\]]|$)")
 UNREPAIRED = re.compile(r"\?\?+")
 LEADING_BULLETS = "•·▪●◦-*"
+BOM = "\ufeff"
+# Any line ending a converter may leave: Windows CRLF, old-Mac CR, Unix LF.
+LINE_END = re.compile(r"\r\n|\r|\n")
 
 DEFAULT_BOILERPLATE = Path("configs/boilerplate.jsonl")
 
@@ -75,6 +78,8 @@ def load_boilerplate_rules(path: Path = DEFAULT_BOILERPLATE) -> list[Boilerplate
             rules.append(BoilerplateRule(record["category"], re.compile(record["pattern"])))
         except KeyError as err:
             problems.append(Problem(path, f"missing key {err}", line=line_no))
+        except TypeError:
+            problems.append(Problem(path, "`pattern` must be a string regex", line=line_no))
         except re.error as err:
             problems.append(Problem(path, f"bad regex: {err}", line=line_no, offset=err.pos))
     if problems:
@@ -83,12 +88,16 @@ def load_boilerplate_rules(path: Path = DEFAULT_BOILERPLATE) -> list[Boilerplate
 
 
 def split_paragraphs(text: str) -> list[tuple[int, int]]:
-    """(start, end) of every non-blank line, without surrounding whitespace or a leading bullet."""
+    """(start, end) of every non-blank line, without surrounding whitespace, a leading bullet or
+    the file's BOM; any line ending splits, so offsets index the seed exactly as decoded."""
     spans = []
     pos = 0
-    for line in text.split("\n"):
-        start, end = pos, pos + len(line)
-        pos = end + 1
+    for match in [*LINE_END.finditer(text), None]:
+        start = pos
+        end = match.start() if match else len(text)
+        pos = match.end() if match else len(text)
+        if start == 0 and text.startswith(BOM):
+            start = 1
         while start < end and (text[start].isspace() or text[start] in LEADING_BULLETS):
             start += 1
         while end > start and text[end - 1].isspace():
@@ -146,7 +155,7 @@ def duplicate_key(text: str) -> str:
 
 def clean_article(seed_path: Path, rules: list[BoilerplateRule], report: CleanReport,
                   seen: dict[str, str], dropped: list[dict[str, Any]]) -> list[Paragraph]:
-    raw = read_utf8(seed_path)
+    raw = read_seed(seed_path, report)
     article = seed_path.name.split("_")[0]
     spans = split_paragraphs(raw)
     texts = []
@@ -178,6 +187,24 @@ def clean_article(seed_path: Path, rules: list[BoilerplateRule], report: CleanRe
     return paragraphs
 
 
+def read_seed(path: Path, report: CleanReport) -> str:
+    """The seed's text. A converter's BOM and CR/CRLF line endings are repaired by the split
+    and counted (only when present, so a clean corpus reports as before); a seed with no
+    text is an error, or its article would silently vanish."""
+    raw = read_utf8(path)
+    if not raw.lstrip(BOM).strip():
+        raise ChipNerError("Empty seed article", [Problem(path, "the seed has no text")],
+                           "Restore the article's text, or remove the seed file.")
+    if raw.startswith(BOM):
+        report.repairs["bom"] += 1
+    crlf, cr = raw.count("\r\n"), len(re.findall(r"\r(?!\n)", raw))
+    if crlf:
+        report.repairs["crlf_line_end"] += crlf
+    if cr:
+        report.repairs["cr_line_end"] += cr
+    return raw
+
+
 def seed_files(seeds_dir: Path) -> list[Path]:
     files = sorted(Path(seeds_dir).glob("*.txt"))
     if not files:
@@ -196,8 +223,11 @@ def clean(seeds_dir: Path, output: Path, *, dropped_output: Optional[Path] = Non
     paragraphs: list[Paragraph] = []
     for path in seed_files(seeds_dir):
         paragraphs.extend(clean_article(path, rules, report, seen, dropped))
-    write_jsonl(output, (p.to_record() for p in paragraphs))
+    outputs = {output: jsonl_text(p.to_record() for p in paragraphs)}
     if dropped_output is not None:
-        write_jsonl(dropped_output, dropped)
+        outputs[dropped_output] = jsonl_text(dropped)
+    with atomic_paths(*outputs) as temps:  # kept and dropped replaced as one unit
+        for tmp, text in zip(temps, outputs.values()):
+            tmp.write_text(text, encoding="utf-8", newline="\n")
     return report
 

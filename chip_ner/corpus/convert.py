@@ -19,7 +19,7 @@ from spacy.tokens import Doc, DocBin
 from spacy.util import get_words_and_spaces, load_config
 
 from ..errors import ChipNerError, Problem
-from ..io import atomic_path
+from ..io import atomic_paths
 from ..pipeline import tokenizer  # noqa: F401  (registers chip_ner.CharLatinTokenizer.v1)
 from ..records import GoldRecord, load_gold, split_ids
 
@@ -91,16 +91,22 @@ def convert(gold: Path, paragraphs: Path, config: Path, train_output: Path, dev_
     if report.misaligned and not allow_misaligned:
         raise ChipNerError(f"{len(report.misaligned)} gold spans do not align with the tokenizer of {config}",
                            report.misaligned, "Use a tokenizer that keeps entity boundaries (see README, segmenters).")
-    for part, path in (("train", train_output), ("dev", dev_output)):
-        write_docbin(bins[part], path)
+    write_docbins({train_output: bins["train"], dev_output: bins["dev"]})
     return report
 
 
-def write_docbin(docbin: DocBin, path: Path) -> None:
-    """Write beside the target and move into place, so a failure leaves no partial file."""
-    with atomic_path(path) as tmp:
-        docbin.to_disk(tmp)
+def write_docbins(outputs: dict[Path, DocBin]) -> None:
+    """Write all beside their targets, then move all into place: a failure (or a kill) leaves
+    the old pair, never a new train with an old dev, and no partial temporary."""
+    with atomic_paths(*outputs) as temps:
+        for tmp, docbin in zip(temps, outputs.values()):
+            docbin.to_disk(tmp)
 
 
 def read_docs(path: Path, nlp: Language) -> Iterable[Doc]:
     return DocBin().from_disk(path).get_docs(nlp.vocab)
+
+
+def write_docbin(docbin: DocBin, path: Path) -> None:
+    """One DocBin, written the same way (cross-validation's folds)."""
+    write_docbins({path: docbin})

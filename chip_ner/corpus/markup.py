@@ -14,7 +14,7 @@ from typing import Any
 from .. import LABELS
 from ..errors import ChipNerError, Problem
 from ..io import read_jsonl, read_utf8
-from ..records import text_mismatch
+from ..records import is_offset, text_mismatch
 
 ENTITY = re.compile(r"\[\[(.+?)\|(" + "|".join(LABELS) + r")\]\]")
 
@@ -51,7 +51,7 @@ def from_markup(marked: str) -> tuple[str, list[list]]:
 
 
 def is_span(span: Any, text: str) -> bool:
-    return (isinstance(span, list) and len(span) == 3 and all(isinstance(v, int) for v in span[:2])
+    return (isinstance(span, list) and len(span) == 3 and all(is_offset(v) for v in span[:2])
             and 0 <= span[0] < span[1] <= len(text))
 
 
