@@ -222,7 +222,7 @@ def agreement_cli(
 ):
     """Inter-annotator agreement (span F1 per label, character kappa) and the disagreements."""
     from .corpus.agreement import agreement
-    from .io import write_json, write_text
+    from .io import atomic_paths, json_text
 
     msg.divider("Inter-annotator agreement")
     report = agreement(annotations_a, annotations_b, paragraphs)
@@ -233,10 +233,14 @@ def agreement_cli(
     msg.table(rows, header=["label", "spans A", "spans B", "span F1"], divider=True)
     msg.info(f"{figures['paragraphs']} paragraphs; character-level Cohen's kappa {figures['char_kappa']:.3f}; "
              f"disagreements {dict(figures['disagreements'])}")
-    if output is not None:
-        write_json(output, figures)
-    if disagreements is not None:
-        write_text(disagreements, "".join(d.describe() + "\n" for d in report.disagreements))
+    # The figures and the disagreements are one unit: both replaced, or neither.
+    contents = {output: json_text(figures),
+                disagreements: "".join(d.describe() + "\n" for d in report.disagreements)}
+    contents = {path: text for path, text in contents.items() if path is not None}
+    if contents:
+        with atomic_paths(*contents) as temps:
+            for tmp, text in zip(temps, contents.values()):
+                Path(tmp).write_text(text, encoding="utf-8")
 
 
 @command("convert")

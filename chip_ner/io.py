@@ -141,8 +141,36 @@ def _move_into_place(temps: list[Path], targets: list[Path]) -> None:
     os.umask(umask)
     for tmp in temps:
         os.chmod(tmp, 0o666 & ~umask)  # mkstemp creates 0600; give the usual permissions
-    for tmp, target in zip(temps, targets):
-        os.replace(tmp, target)
+    if len(targets) == 1:
+        os.replace(temps[0], targets[0])
+        return
+    # Several files: hard-link backups of the old ones first, so that a rename failing halfway
+    # puts back the files already replaced and the set never mixes old and new.
+    backups = [_backup(target) for target in targets]
+    done = 0
+    try:
+        for tmp, target in zip(temps, targets):
+            os.replace(tmp, target)
+            done += 1
+    except BaseException:
+        for backup, target in list(zip(backups, targets))[:done]:
+            if backup is not None:
+                os.replace(backup, target)
+            else:
+                target.unlink(missing_ok=True)
+        raise
+    finally:
+        _remove([b for b in backups if b is not None])
+
+
+def _backup(target: Path) -> Optional[Path]:
+    """A hard link to the file now at `target` (None if there is none)."""
+    if not target.exists():
+        return None
+    backup = _temporary_beside(target)
+    backup.unlink()
+    os.link(target, backup)
+    return backup
 
 
 def _remove(temps: list[Path]) -> None:
@@ -180,8 +208,12 @@ def write_jsonl(path: Path, records: Iterable[dict[str, Any]]) -> None:
     _atomic_write(path, jsonl_text(records))
 
 
+def json_text(data: Any) -> str:
+    return json.dumps(data, ensure_ascii=False, indent=2) + "\n"
+
+
 def write_json(path: Path, data: Any) -> None:
-    _atomic_write(path, json.dumps(data, ensure_ascii=False, indent=2) + "\n")
+    _atomic_write(path, json_text(data))
 
 
 def write_text(path: Path, text: str) -> None:

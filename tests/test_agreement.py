@@ -54,3 +54,31 @@ def test_annotations_of_different_paragraphs_are_refused(small):
     with pytest.raises(ChipNerError, match="No paragraph annotated by both") as err:
         agreement(small / "a.jsonl", small / "b.jsonl", small / "paragraphs.jsonl")
     assert "b.jsonl: no meta.id in common" in str(err.value)
+
+
+def test_cli_writes_figures_and_disagreements_as_one_unit(tmp_path, monkeypatch):
+    """If the second file cannot be moved into place, the first keeps its old content too."""
+    import os
+
+    from typer.testing import CliRunner
+
+    from chip_ner.cli import app
+    from conftest import DATA
+
+    figures, lines = tmp_path / "agreement.json", tmp_path / "disagreements.txt"
+    figures.write_text("old figures\n", encoding="utf-8")
+    lines.write_text("old lines\n", encoding="utf-8")
+    real_replace = os.replace
+
+    def failing_replace(src, dst):
+        if str(dst) == str(lines):
+            raise OSError(28, "No space left on device", str(src))
+        return real_replace(src, dst)
+
+    monkeypatch.setattr(os, "replace", failing_replace)
+    result = CliRunner().invoke(app, ["agreement", str(DATA / "gold.jsonl"), str(DATA / "gold.jsonl"),
+                                      str(DATA / "paragraphs.jsonl"), "--output", str(figures),
+                                      "--disagreements", str(lines)])
+    assert result.exit_code != 0
+    assert figures.read_text(encoding="utf-8") == "old figures\n" and lines.read_text(encoding="utf-8") == "old lines\n"
+    assert not [p for p in tmp_path.iterdir() if p.name.endswith(".tmp")]
