@@ -226,3 +226,133 @@ def test_a_second_review_round_runs_through_the_project(server, corpus, tmp_path
     spans, meta = gold_spans(project_dir / "corpus/annotations", "902-p000")
     assert spans == [("苹果", "COMPANY"), ("TPU", "COMPANY"), ("台积电", "COMPANY"), ("30亿美元", "MONEY")]
     assert meta["doccano_confirmed"] is True and gold.exists()
+
+
+def said(capsys):
+    """What was printed, with wasabi's line wrapping undone."""
+    return " ".join(capsys.readouterr().out.split())
+
+
+def all_cmdlines():
+    out = []
+    for proc in os.listdir("/proc"):
+        if proc.isdigit():
+            try:
+                out.append(open(f"/proc/{proc}/cmdline", "rb").read().decode(errors="replace"))
+            except OSError:
+                pass
+    return out
+
+
+def test_no_secret_in_any_process_argument_log_or_readable_file(server, monkeypatch):
+    import chip_ner.annotation.doccano_server as module
+
+    secret_key = server.secret_key_file.read_text().strip()
+    assert len(secret_key) >= 40 and "v8sk33sy82" not in secret_key  # not doccano's built-in default
+    cmdlines = all_cmdlines()
+    assert len(cmdlines) > 5 and any(server.executable("web") in c for c in cmdlines)
+    for cmdline in cmdlines:
+        assert PASSWORD not in cmdline and secret_key not in cmdline
+    for path in (server.secret_key_file, server.home, server.home / "db.sqlite3"):
+        assert path.stat().st_mode & 0o077 == 0, path
+    for log in server.root.glob("*.log"):
+        text = log.read_text(errors="replace")
+        assert PASSWORD not in text and secret_key not in text, log
+        assert log.stat().st_mode & 0o077 == 0, log
+    argv = []  # set-up again, recording every command line it runs
+    real_run = subprocess.run
+    monkeypatch.setattr(module.subprocess, "run", lambda args, **kw: argv.append(list(args)) or real_run(args, **kw))
+    assert server.init("admin", PASSWORD) == "unchanged"
+    assert argv and not any(PASSWORD in arg or secret_key in arg for args in argv for arg in args)
+
+
+def test_a_changed_admin_password_is_said_and_takes_effect(server, capsys):
+    try:
+        assert server.init("admin", "another-test-password") == "changed"
+        assert "password of the existing user 'admin' was changed" in said(capsys)
+        DoccanoAPI(server.url, "admin", "another-test-password").login()
+        with pytest.raises(ChipNerError):
+            api_for(server).login()
+    finally:
+        assert server.init("admin", PASSWORD) == "changed"
+    assert server.init("admin", PASSWORD) == "unchanged"
+    api_for(server).login()
+
+
+def wait_listening(port, timeout=20.0):
+    import time
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        with socket.socket() as sock:
+            if sock.connect_ex(("127.0.0.1", port)) == 0:
+                return
+        time.sleep(0.1)
+    raise AssertionError(f"nothing listens on {port}")
+
+
+def test_a_port_held_by_something_else_is_refused(server, tmp_path):
+    port = free_port()
+    other = subprocess.Popen([sys.executable, "-m", "http.server", "--bind", "127.0.0.1", str(port)],
+                             cwd=tmp_path, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    try:
+        wait_listening(port)
+        srv = DoccanoServer(root=tmp_path / "d", port=port, venv_dir=server.venv)
+        assert not srv.is_up() and not srv.is_doccano()  # a 404 is not doccano
+        with pytest.raises(ChipNerError) as err:
+            srv.start()
+        assert f"port {port} is already in use" in str(err.value) and "not doccano" in str(err.value)
+        assert "--port" in str(err.value)
+        assert not srv.pid_file("web").exists() and not srv.pid_file("worker").exists()
+    finally:
+        other.terminate()
+        other.wait()
+    second = DoccanoServer(root=tmp_path / "e", port=server.port, venv_dir=server.venv)  # another folder's doccano
+    with pytest.raises(ChipNerError, match="another doccano server"):
+        second.start()
+    assert server.is_up()
+
+
+def test_stale_pid_files_are_removed_and_nothing_unrelated_is_signalled(server, tmp_path, capsys):
+    import json
+
+    from chip_ner.annotation.doccano_server import process_start_time
+    srv = DoccanoServer(root=tmp_path, port=free_port(), venv_dir=server.venv)
+    unrelated = subprocess.Popen(["sleep", "60"], start_new_session=True)
+    lookalike = subprocess.Popen([sys.executable, "-c", "import time; time.sleep(60)", srv.executable("worker")],
+                                 start_new_session=True)  # names doccano, but is not the process start recorded
+    try:
+        srv.pid_file("web").write_text(str(unrelated.pid))
+        srv.pid_file("worker").write_text(json.dumps({"pid": lookalike.pid,
+                                                       "start": process_start_time(lookalike.pid) - 1}))
+        assert srv.stop() == []
+        out = said(capsys)
+        assert f"stale pid file {srv.pid_file('web')}" in out and "is not this folder's doccano web" in out
+        assert f"stale pid file {srv.pid_file('worker')}" in out and "pid was reused" in out
+        assert unrelated.poll() is None and lookalike.poll() is None
+        assert not srv.pid_file("web").exists() and not srv.pid_file("worker").exists()
+    finally:
+        unrelated.kill()
+        lookalike.kill()
+        unrelated.wait()
+        lookalike.wait()
+
+
+def test_a_worker_left_by_a_crashed_web_server_is_stopped_on_start(server, tmp_path, capsys):
+    import signal
+    srv = DoccanoServer(root=tmp_path, port=free_port(), venv_dir=server.venv)
+    srv.init("admin", PASSWORD)
+    try:
+        srv.start(workers=1)
+        old_web, old_worker = srv.read_pid("web")["pid"], srv.read_pid("worker")["pid"]
+        os.killpg(old_web, signal.SIGKILL)  # the web server crashes; its worker lives on
+        os.waitpid(old_web, 0)
+        capsys.readouterr()
+        srv.start(workers=1)
+        out = said(capsys)
+        assert f"stopping its task worker (pid {old_worker})" in out
+        with pytest.raises(ProcessLookupError):
+            os.killpg(old_worker, 0)
+        assert srv.read_pid("worker")["pid"] != old_worker and srv.is_up()
+    finally:
+        assert set(srv.stop()) <= {"web", "worker"}
+    assert not srv.pid_file("web").exists() and not srv.pid_file("worker").exists()
