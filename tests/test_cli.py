@@ -232,7 +232,7 @@ def extract_bad_conf(tmp):
 
 def bad_benchmark_scale(tmp):
     return case(["benchmark-scale", "no_such_pipeline_pkg", PARAGRAPHS, tmp / "scale.json"],
-                "no_such_pipeline_pkg: is neither an installed package nor a path", untouched=[tmp / "scale.json"])
+                "no_such_pipeline_pkg: is neither an installed package nor a pipeline folder", untouched=[tmp / "scale.json"])
 
 
 def bad_report(tmp):

@@ -18,9 +18,9 @@ from itertools import cycle, product
 from pathlib import Path
 from typing import Any
 
-import spacy.util
 
 from ..errors import ChipNerError, Problem
+from ..extract.local import check_model
 from ..io import write_json
 from ..records import load_paragraphs
 
@@ -107,9 +107,7 @@ def benchmark_length(model: str, paragraphs: Path, output: Path, *, base_chars: 
                      memory_chars: int = 1_000_000, repeats: int = 2) -> dict[str, Any]:
     """Per-component seconds at 1x-8x `base_chars` for the news and names texts, and the peak
     memory of one `memory_chars` Doc; written to `output`."""
-    if not spacy.util.is_package(model) and not (Path(model) / "config.cfg").is_file():
-        raise ChipNerError("No such pipeline", [Problem(model, "is neither an installed package nor a pipeline folder")],
-                           "Install the wheel (spacy project run package, then pip install it) or pass training/<config>/model-best.")
+    check_model(model)
     lengths = [base_chars * m for m in MULTIPLES]
     texts = {"news": news_text(paragraphs, lengths[-1]), "names after titles": names_text(lengths[-1])}
     result: dict[str, Any] = {"model": model, "base_characters": base_chars, "multiples": list(MULTIPLES),

@@ -15,7 +15,7 @@ from typing import Any
 import spacy
 
 from .. import spacy_code  # noqa: F401  (a pipeline folder needs the project's components)
-from ..errors import ChipNerError, Problem
+from ..extract.local import check_model
 from ..io import write_json
 from ..pipeline.spans import is_edge_junk
 from ..records import load_paragraphs
@@ -71,9 +71,7 @@ def violations(texts: list[str], docs) -> dict[str, Any]:
 def check_spans(model: str, paragraphs: Path, output: Path, *, count: int = 1600) -> dict[str, Any]:
     """Span-rule violations of `model` on the corpus and `count` generated texts, with and
     without `chip_ner_span_rules`; written to `output`."""
-    if not spacy.util.is_package(model) and not (Path(model) / "config.cfg").is_file():
-        raise ChipNerError("No such pipeline", [Problem(model, "is neither an installed package nor a pipeline folder")],
-                           "Install the wheel (spacy project run package, then pip install it) or pass training/<config>/model-best.")
+    check_model(model)
     nlp = spacy.load(model)
     texts = generated_texts([p["text"] for p in load_paragraphs(paragraphs).values()], count)
     result = {"model": model, "texts": len(texts), "generated": count, "runs": {}}

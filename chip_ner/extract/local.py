@@ -71,8 +71,9 @@ def output_format(output: Path) -> str:
 
 
 def check_model(model: str) -> None:
-    if not (spacy.util.is_package(model) or Path(model).exists()):
-        raise ChipNerError("No such pipeline", [Problem(model, "is neither an installed package nor a path")],
+    """Checked before any work (extract, check-spans and the benchmarks), so a typo fails at once."""
+    if not (spacy.util.is_package(model) or (Path(model) / "config.cfg").is_file()):
+        raise ChipNerError("No such pipeline", [Problem(model, "is neither an installed package nor a pipeline folder")],
                            "Install the wheel (spacy project run package, then pip install it) or give a pipeline folder.")
 
 

@@ -56,6 +56,13 @@ class ChunkedTok2Vec(Tok2Vec):
         super().__init__(vocab, model, name)
         self.max_tokens = max_tokens
 
+    @property
+    def context(self) -> Optional[int]:
+        """The model's reach, walked once (not on every batch): loading weights keeps the layers."""
+        if not hasattr(self, "_context"):
+            self._context = receptive_field(self.model)
+        return self._context
+
     def pieces(self, docs: list[Doc], context: int) -> Iterable[tuple[int, object, int, int]]:
         """(doc index, Doc or Span to run, first and last row of its output to keep)."""
         step = self.max_tokens - 2 * context
@@ -71,7 +78,7 @@ class ChunkedTok2Vec(Tok2Vec):
 
     def predict(self, docs: Iterable[Doc]):
         docs = list(docs)
-        context = receptive_field(self.model)
+        context = self.context
         if context is None or not any(len(doc) for doc in docs):
             return super().predict(docs)
         rows: list[list] = [[] for _ in docs]
