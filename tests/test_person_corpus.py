@@ -1,0 +1,53 @@
+"""MSRA sentences for the PERSON-only component: PER taught, everything else O, train and dev apart, never test."""
+import pytest
+import spacy
+from spacy.util import load_config
+
+from chip_ner.config_code.person_corpus import create_msra_people, people_example
+from chip_ner.io import write_jsonl
+from chip_ner.pipeline import tokenizer  # noqa: F401  (registers the tokenizer)
+from conftest import ROOT
+
+NLP = spacy.blank("zh", config={"nlp": {"tokenizer": {"@tokenizers": "chip_ner.CharLatinTokenizer.v1"}}})
+RECORD = {"text": "新华社记者李鹏说投资5亿元", "label": [[0, 3, "ORG"], [5, 7, "PERSON"]]}
+
+
+def test_person_is_taught_and_org_and_money_are_outside():
+    reference = people_example(NLP, RECORD).reference
+    assert [(e.text, e.label_) for e in reference.ents] == [("李鹏", "PERSON")]
+    assert {t.ent_iob_ for t in reference if t.ent_type_ != "PERSON"} == {"O"}  # ORG, money: plain negatives
+
+
+def test_train_and_dev_are_disjoint_and_fixed(tmp_path):
+    path = tmp_path / "train.jsonl"
+    write_jsonl(path, [{"text": f"第{i}句李鹏说", "label": [[3, 5, "PERSON"]]} for i in range(10)])
+    train = [e.reference.text for e in create_msra_people(str(path), limit=6, dev=3, seed=1)(NLP)]
+    dev = [e.reference.text for e in create_msra_people(str(path), limit=6, dev=3, seed=1, part="dev")(NLP)]
+    assert len(train) == 6 and len(dev) == 3 and not set(train) & set(dev)
+    assert train == [e.reference.text for e in create_msra_people(str(path), limit=6, dev=3, seed=1)(NLP)]
+
+
+def test_the_test_file_is_refused(tmp_path):
+    path = tmp_path / "test.jsonl"
+    write_jsonl(path, [RECORD])
+    with pytest.raises(ValueError, match="never training data"):
+        create_msra_people(str(path))
+
+
+def test_a_misaligned_name_is_an_error():
+    with pytest.raises(ValueError, match="does not align"):
+        people_example(NLP, {"text": "ab李鹏", "label": [[1, 4, "PERSON"]]})
+
+
+@pytest.mark.parametrize("name,before", [("char_latin_cues_person", "ner"), ("char_latin_cues_person_gap", "chip_ner_money"),
+                                         ("char_latin_cues_person_gap_filter", "chip_ner_person_filter")])
+def test_the_experiment_configs_source_the_person_model_frozen(name, before):
+    config = load_config(ROOT / "configs" / "experiments" / f"{name}.cfg", interpolate=False)
+    pipeline = config["nlp"]["pipeline"]
+    assert pipeline[pipeline.index("person_ner") + 1] == before
+    assert pipeline.index("person_ner") > pipeline.index("chip_ner_person_cues")
+    assert config["components"]["person_ner"] == {"source": "${paths.person}"}
+    assert config["training"]["frozen_components"] == ["person_ner"]
+    person = load_config(ROOT / "configs" / "experiments" / "person_msra.cfg", interpolate=False)
+    assert person["nlp"]["pipeline"] == ["person_ner"]
+    assert person["components"]["person_ner"]["model"]["tok2vec"]["@architectures"] == "spacy.Tok2Vec.v2"  # own, no listener

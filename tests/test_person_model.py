@@ -1,0 +1,49 @@
+"""The PERSON component's evaluation helpers: surnames, the filter put around person_ner, person_ner swapped."""
+import spacy
+from spacy.language import Language
+from spacy.tokens import Span
+
+from chip_ner.evaluation.person_model import surnames, swap_person, with_filter
+from chip_ner.pipeline import tokenizer  # noqa: F401  (registers the tokenizer)
+from conftest import ROOT
+
+CONFIG = {"nlp": {"tokenizer": {"@tokenizers": "chip_ner.CharLatinTokenizer.v1"}}}
+
+
+@Language.component("test_people_a")
+def people_a(doc):
+    doc.ents = [Span(doc, 0, 3, label="PERSON")]  # 亚马逊: no surname
+    return doc
+
+
+@Language.component("test_people_b")
+def people_b(doc):
+    doc.ents = [Span(doc, 4, 6, label="PERSON")]  # 李鹏
+    return doc
+
+
+def pipeline(component):
+    nlp = spacy.blank("zh", config=CONFIG)
+    nlp.add_pipe(component, name="person_ner")
+    return nlp
+
+
+def test_the_project_surname_list_reads():
+    assert {"王", "李", "张"} <= surnames(ROOT / "configs" / "surnames.jsonl")
+
+
+def test_with_filter_puts_the_snapshot_before_and_the_filter_after_person_ner():
+    nlp = with_filter(pipeline("test_people_a"), {"李"})
+    assert nlp.pipe_names == ["chip_ner_ents_snapshot", "person_ner", "chip_ner_person_filter"]
+    assert list(nlp("亚马逊和李鹏").ents) == []
+
+
+def test_swap_person_takes_person_ner_from_another_pipeline(tmp_path):
+    pipeline("test_people_b").to_disk(tmp_path / "b")
+    nlp = pipeline("test_people_a")
+    swap_person(nlp, tmp_path / "b")
+    assert [e.text for e in nlp("亚马逊和李鹏").ents] == ["李鹏"] and nlp.pipe_names == ["person_ner"]
+    nlp.add_pipe("test_people_a", name="first", first=True)
+    nlp.add_pipe("test_people_a", name="last")
+    swap_person(nlp, tmp_path / "b")
+    assert nlp.pipe_names == ["first", "person_ner", "last"]
