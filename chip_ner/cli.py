@@ -84,7 +84,7 @@ class Order(str, enum.Enum):
 
 
 class Prefer(str, enum.Enum):
-    """The side pull takes when a span changed both locally and in doccano."""
+    """The side pull takes when a span changed both locally and in doccano (or a paragraph has no sync record)."""
 
     local = "local"
     remote = "remote"
@@ -122,12 +122,14 @@ def clean_cli(
     output: Path = typer.Argument(..., **OUT_FILE, help="Cleaned paragraphs (JSONL)"),
     dropped: Optional[Path] = typer.Option(None, **OUT_FILE, help="Where to write the dropped paragraphs, with reasons"),
     boilerplate: Path = typer.Option(Path("configs/boilerplate.jsonl"), **IN_FILE, help="Boilerplate rules (JSONL)"),
+    written: Optional[Path] = typer.Option(None, **IN_DIR, help="Folder of articles written for the project "
+                                                               "(*.txt + *.meta.jsonl, batches.jsonl)"),
 ):
     """Seeds -> cleaned, de-duplicated paragraphs that trace back to their seed offsets."""
     from .corpus.clean import clean
 
     msg.divider("Clean")
-    report = clean(seeds, output, dropped_output=dropped, boilerplate=boilerplate)
+    report = clean(seeds, output, dropped_output=dropped, boilerplate=boilerplate, written_dir=written)
     msg.table(sorted(report.repairs.items()), header=["repair rule", "changes"], divider=True)
     msg.table(sorted(report.dropped.items()), header=["dropped as", "paragraphs"], divider=True)
     rows = [[a, report.kept_per_article[a], report.chars_per_article[a]] for a in sorted(report.kept_per_article)]
@@ -233,6 +235,10 @@ def agreement_cli(
     msg.table(rows, header=["label", "spans A", "spans B", "span F1"], divider=True)
     msg.info(f"{figures['paragraphs']} paragraphs; character-level Cohen's kappa {figures['char_kappa']:.3f}; "
              f"disagreements {dict(figures['disagreements'])}")
+    for name, part in figures.get("by_source", {}).items():
+        msg.info(f"{name}: {part['paragraphs']} paragraphs, span F1 {part['span_f1']:.3f} "
+                 f"({', '.join(f'{label} {f:.3f}' for label, f in part['span_f1_per_label'].items())}), "
+                 f"kappa {part['char_kappa']:.3f}")
     # The figures and the disagreements are one unit: both replaced, or neither.
     contents = {output: json_text(figures),
                 disagreements: "".join(d.describe() + "\n" for d in report.disagreements)}
@@ -487,6 +493,31 @@ def benchmark_length_cli(
     msg.good(f"One Doc of {one['characters']:,} characters: {one['seconds']} s, peak RSS {one['peak_rss_mb']:,} MB; wrote {output}")
 
 
+@command("benchmark-corpus")
+def benchmark_corpus_cli(
+    config: Path = typer.Argument(..., **IN_FILE, help="Training config whose tokenizer convert uses"),
+    output: Path = typer.Argument(..., **OUT_FILE, help="benchmark_corpus.json"),
+    validate_paragraphs: int = typer.Option(50_000, min=1, help="Generated paragraphs (distinct names) validate checks"),
+    convert_mb: float = typer.Option(20.0, min=0.1, help="Size in MB of the generated gold convert converts (20 paragraphs an article, every tenth held out)"),
+    sentences: int = typer.Option(5, min=1, help="Sentences (four entities each) per generated paragraph"),
+    workdir: Optional[Path] = typer.Option(None, **IN_DIR, help="Where the generated files go (default: the system's temporary folder)"),
+):
+    """Scale of the corpus tools: validate's seconds on generated paragraphs with distinct names, and
+    convert's own peak memory on a generated gold of a given size."""
+    from .evaluation.benchmark_corpus import benchmark_corpus
+
+    msg.divider("Benchmark: validate and convert at scale")
+    result = benchmark_corpus(output, config, validate_paragraphs=validate_paragraphs, convert_mb=convert_mb,
+                              sentences=sentences, workdir=workdir)
+    v, c = result["validate"], result["convert"]
+    msg.table([["validate", f"{v['paragraphs']:,}", f"{v['gold_mb']}", f"{v['seconds']} s", "",
+                " / ".join(map(str, v["load_average_before"]))],
+               ["convert", f"{c['paragraphs']:,}", f"{c['gold_mb']}", f"{c['seconds']} s",
+                f"{c['peak_rss_mb']:,} MB ({c['peak_over_gold_size']}x the gold)", " / ".join(map(str, c["load_average_before"]))]],
+              header=["step", "paragraphs", "gold MB", "wall time", "peak RSS", "load average (1/5/15 min)"], divider=True)
+    msg.good(f"{v['distinct_labelled_strings']:,} distinct labelled strings validated; wrote {output}")
+
+
 class Engine(str, enum.Enum):
     """Where extract runs."""
 
@@ -704,7 +735,12 @@ def push_cli(
                   guideline=read_utf8(guidelines))
     msg.table([[label, report.spans[label]] for label in LABELS], header=["label", "suggested spans"], divider=True)
     msg.good(f"Project {project!r} (id {report.project_id}): {report.created} examples created, "
-             f"{report.existing} already there", f"Review them at {url}")
+             f"{report.resumed} finished after an interrupted push, {report.existing} already there",
+             f"Review them at {url}")
+    if report.unsynced:
+        msg.warn(f"{len(report.unsynced)} examples in doccano have no sync record here and were left alone: "
+                 f"{', '.join(report.unsynced[:10])}", "pull merges those where gold and doccano agree and asks "
+                 "(--unsynced local|remote) for the others.")
 
 
 @command("pull")
@@ -713,6 +749,8 @@ def pull_cli(
     paragraphs: Path = typer.Argument(..., **IN_FILE, help="Cleaned paragraphs (JSONL)"),
     base: Path = typer.Argument(..., **OUT_FILE, help="Sync state written by push"),
     prefer: Optional[Prefer] = typer.Option(None, help="Resolve conflicts: take the local or the remote side"),
+    unsynced: Optional[Prefer] = typer.Option(None, help="Paragraphs with no sync record whose gold and doccano "
+                                                         "differ: keep the local gold or take doccano's spans"),
     url: str = DOCCANO_URL,
     project: str = DOCCANO_PROJECT,
 ):
@@ -720,11 +758,15 @@ def pull_cli(
     from .annotation.pull import pull
 
     msg.divider("Pull from doccano")
-    report = pull(doccano_api(url), project, gold, paragraphs, base, prefer=prefer.value if prefer else None)
+    report = pull(doccano_api(url), project, gold, paragraphs, base, prefer=prefer.value if prefer else None,
+                  unsynced=unsynced.value if unsynced else None)
     rows = [[label, report.added[label], report.removed[label], report.relabelled[label]] for label in LABELS]
     msg.table(rows, header=["label", "added", "removed", "relabelled to"], divider=True)
     msg.good(f"Merged {report.examples} examples into {gold} ({report.new_records} new records, "
              f"{report.confirmed} confirmed by a reviewer)")
+    if report.adopted or report.chosen:
+        msg.info(f"Sync records rebuilt for {report.adopted + report.chosen} paragraphs that had none "
+                 f"({report.adopted} where gold and doccano agreed, {report.chosen} by --unsynced {unsynced.value if unsynced else ''})")
 
 
 def main() -> None:

@@ -58,32 +58,65 @@ def _has_surrogate(value: Any) -> bool:
 
 def read_jsonl(path: Path) -> list[tuple[int, dict[str, Any]]]:
     """Return (line number, record) pairs; every line must be a JSON object (a blank line is an error)."""
-    problems = []
-    records = []
-    lines = read_utf8(path).split("\n")
+    return parse_jsonl(path, read_utf8(path))
+
+
+def parse_jsonl(path: Path, text: str) -> list[tuple[int, dict[str, Any]]]:
+    """`read_jsonl` on text already read from `path` (errors name `path`)."""
+    problems: list[Problem] = []
+    lines = text.split("\n")
     if lines[-1] == "":
         lines.pop()  # the newline that ends the file
-    for line_no, line in enumerate(lines, start=1):
-        try:
-            record = json.loads(line)
-            surrogate = lone_surrogate_offset(line, record)
-        except json.JSONDecodeError as err:
-            problems.append(Problem(path, f"not valid JSON: {err.msg}", line=line_no, offset=err.pos))
-            continue
-        except RecursionError:
-            problems.append(Problem(path, "JSON nested too deeply", line=line_no))
-            continue
-        if surrogate is not None:
-            problems.append(Problem(path, "lone surrogate escape (half a UTF-16 pair; not a character)",
-                                    line=line_no, offset=surrogate))
-            continue
-        if not isinstance(record, dict):
-            problems.append(Problem(path, f"expected a JSON object, found {type(record).__name__}", line=line_no))
-            continue
-        records.append((line_no, record))
+    records = [(n, r) for n, line in enumerate(lines, start=1) if (r := parse_line(path, n, line, problems)) is not None]
+    raise_unreadable(path, problems)
+    return records
+
+
+def iter_jsonl(path: Path, problems: list[Problem]) -> Iterator[tuple[int, dict[str, Any]]]:
+    """`read_jsonl` one line at a time, for files too large to hold twice: yields the (line
+    number, record) pairs and appends a Problem for every bad line, as `read_jsonl` names them;
+    bytes that are not UTF-8 raise at once with their file offset, as `read_utf8` does."""
+    offset = 0
+    with open(path, "rb") as handle:
+        for line_no, raw in enumerate(handle, start=1):
+            try:
+                line = raw.decode("utf-8")
+            except UnicodeDecodeError as err:
+                problem = Problem(path, f"not UTF-8: byte 0x{raw[err.start]:02x} at byte offset {offset + err.start} "
+                                        f"({err.reason})", line=line_no)
+                raise ChipNerError("Input file is not UTF-8 text", [problem], "Convert the file to UTF-8 and rerun.") from None
+            offset += len(raw)
+            record = parse_line(path, line_no, line[:-1] if line.endswith("\n") else line, problems)
+            if record is not None:
+                yield line_no, record
+
+
+def parse_line(path: Path, line_no: int, line: str, problems: list[Problem]) -> Optional[dict[str, Any]]:
+    """One JSONL line as an object, or None with the reason appended to `problems` (not JSON,
+    nested too deeply, a lone surrogate, not an object)."""
+    try:
+        record = json.loads(line)
+        surrogate = lone_surrogate_offset(line, record)
+    except json.JSONDecodeError as err:
+        problems.append(Problem(path, f"not valid JSON: {err.msg}", line=line_no, offset=err.pos))
+        return None
+    except RecursionError:
+        problems.append(Problem(path, "JSON nested too deeply", line=line_no))
+        return None
+    if surrogate is not None:
+        problems.append(Problem(path, "lone surrogate escape (half a UTF-16 pair; not a character)",
+                                line=line_no, offset=surrogate))
+        return None
+    if not isinstance(record, dict):
+        problems.append(Problem(path, f"expected a JSON object, found {type(record).__name__}", line=line_no))
+        return None
+    return record
+
+
+def raise_unreadable(path: Path, problems: list[Problem]) -> None:
+    """The error for the lines `parse_line` could not use."""
     if problems:
         raise ChipNerError(f"Cannot read {path}", problems, "Fix the lines named above; nothing was written.")
-    return records
 
 
 @contextmanager
@@ -183,8 +216,15 @@ def read_checked_jsonl(path: Path, check: Callable[[dict[str, Any]], Optional[st
                        hint: str = "Fix the lines named above; nothing was written.") -> list[dict[str, Any]]:
     """The records of a JSONL file that `check` accepts (it returns None, or the reason a record is
     bad); every bad record is named by file and line, all at once, and none is half-used."""
+    return checked_records(path, read_jsonl(path), check, title, hint)
+
+
+def checked_records(path: Path, lines: Iterable[tuple[int, dict[str, Any]]],
+                    check: Callable[[dict[str, Any]], Optional[str]], title: str,
+                    hint: str = "Fix the lines named above; nothing was written.") -> list[dict[str, Any]]:
+    """`read_checked_jsonl` on (line number, record) pairs already parsed from `path`."""
     records, problems = [], []
-    for line, record in read_jsonl(path):
+    for line, record in lines:
         reason = check(record)
         if reason:
             problems.append(Problem(path, reason, line=line))

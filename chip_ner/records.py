@@ -6,11 +6,11 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from pathlib import Path
-from typing import TYPE_CHECKING, Any, Iterable, Optional
+from typing import TYPE_CHECKING, Any, Iterable, Iterator, Optional
 
 from . import LABELS
 from .errors import ChipNerError, Problem
-from .io import read_checked_jsonl, read_jsonl
+from .io import iter_jsonl, raise_unreadable, read_checked_jsonl
 from .pipeline.spans import is_edge_junk  # the rule the model's output obeys too
 
 if TYPE_CHECKING:
@@ -52,7 +52,8 @@ def require_records(path: Path, records: list[Any], hint: str) -> None:
 
 
 def load_paragraphs(path: Path) -> dict[str, dict[str, Any]]:
-    """Paragraph records by id, as written by `clean`."""
+    """Paragraph records by id, as written by `clean` (read a line at a time: the file is not
+    held as text beside the records)."""
     seen: set[str] = set()
 
     def check(record: dict[str, Any]) -> Optional[str]:
@@ -67,9 +68,20 @@ def load_paragraphs(path: Path) -> dict[str, dict[str, Any]]:
         seen.add(record["id"])
         return None
 
-    records = read_checked_jsonl(path, check, "Invalid paragraphs", "Rerun: spacy project run clean")
-    require_records(path, records, "Rerun: spacy project run clean")
-    return {record["id"]: record for record in records}
+    unreadable: list[Problem] = []
+    problems = []
+    records = {}
+    for line, record in iter_jsonl(path, unreadable):
+        reason = check(record)
+        if reason:
+            problems.append(Problem(path, reason, line=line))
+        else:
+            records[record["id"]] = record
+    raise_unreadable(path, unreadable)
+    if problems:
+        raise ChipNerError(f"Invalid paragraphs in {path}", problems, "Rerun: spacy project run clean")
+    require_records(path, list(records), "Rerun: spacy project run clean")
+    return records
 
 
 @dataclass
@@ -80,6 +92,13 @@ class GoldRecord:
     text: str
     spans: list[Span]
     meta: dict[str, Any]
+    batch: str = ""
+
+    @property
+    def fold(self) -> str:
+        """What cross-validation holds out together: a written article's topic batch (no story of
+        a held-out batch is in its training data); a seed article is its own batch."""
+        return self.batch or self.article
 
 
 def check_span(span: Any, text: str) -> Optional[str]:
@@ -145,19 +164,21 @@ def parse_record(path: Path, line: int, record: dict[str, Any], paragraphs: dict
         problems.append(mismatch)
         return None
     good = checked_spans(path, line, pid, text, spans, problems)
-    return GoldRecord(line, pid, paragraphs[pid]["article"], text, good, meta)
+    article = paragraphs[pid]["article"]
+    return GoldRecord(line, pid, article, text, good, meta, paragraphs[pid].get("batch", article))
 
 
-def load_gold(path: Path, paragraphs_path: Path, require_all: bool = True) -> list[GoldRecord]:
-    """Parse and check every record; raise with all problems found, or return the records.
-    With `require_all`, every cleaned paragraph must have a record (the gold must be complete)."""
-    paragraphs = load_paragraphs(paragraphs_path)
+def iter_gold(path: Path, paragraphs: dict[str, dict[str, Any]], require_all: bool = True) -> Iterator[GoldRecord]:
+    """Parse and check the records a line at a time, yielding each valid one as it is read; at
+    the end, raise with all the problems found (those `load_gold` raises, in the same order).
+    A consumer that keeps nothing (a first, checking pass) holds one record at a time; one that
+    writes must write where a failure at the end leaves nothing (`atomic_paths`)."""
+    unreadable: list[Problem] = []
     problems: list[Problem] = []
-    records = []
     seen: dict[str, int] = {}
-    lines = read_jsonl(path)
-    require_records(path, lines, "Export the annotations again (doccano JSONL, one record a line).")
-    for line, raw in lines:
+    lines = 0
+    for line, raw in iter_jsonl(path, unreadable):
+        lines += 1
         record = parse_record(path, line, raw, paragraphs, problems)
         if record is None:
             continue
@@ -165,14 +186,27 @@ def load_gold(path: Path, paragraphs_path: Path, require_all: bool = True) -> li
             problems.append(Problem(path, f"{record.id} already annotated on line {seen[record.id]}", line=line))
             continue
         seen[record.id] = line
-        records.append(record)
-    missing = [pid for pid in paragraphs if pid not in seen]
-    if require_all and missing and not problems:
+        yield record
+    raise_unreadable(path, unreadable)
+    require_records(path, [None] * min(lines, 1), "Export the annotations again (doccano JSONL, one record a line).")
+    if require_all and not problems and len(seen) < len(paragraphs):
+        missing = [pid for pid in paragraphs if pid not in seen]
         problems.append(Problem(path, f"{len(missing)} cleaned paragraphs have no gold record: {', '.join(missing[:10])}"))
     if problems:
         raise ChipNerError(f"Gold annotations in {path} are invalid", problems,
                            "Fix the records named above (file:line, offset); nothing was written.")
-    return records
+
+
+def check_gold(path: Path, paragraphs: dict[str, dict[str, Any]], require_all: bool = True) -> int:
+    """`load_gold`'s checks keeping no record (a first pass over a gold too large to hold):
+    raises as it does, or returns the number of records."""
+    return sum(1 for _ in iter_gold(path, paragraphs, require_all))
+
+
+def load_gold(path: Path, paragraphs_path: Path, require_all: bool = True) -> list[GoldRecord]:
+    """Parse and check every record; raise with all problems found, or return the records.
+    With `require_all`, every cleaned paragraph must have a record (the gold must be complete)."""
+    return list(iter_gold(path, load_paragraphs(paragraphs_path), require_all))
 
 
 def pattern_problem(record: dict[str, Any]) -> Optional[str]:
@@ -180,6 +214,14 @@ def pattern_problem(record: dict[str, Any]) -> Optional[str]:
         return f"unknown label {record.get('label')!r}; expected one of {LABELS}"
     if not isinstance(record.get("pattern"), (str, list)) or not record["pattern"]:
         return "`pattern` must be a non-empty string or token-pattern list"
+    if isinstance(record["pattern"], list):
+        from spacy.schemas import validate_token_pattern  # spaCy's own check, as the Matcher runs it
+
+        errors = validate_token_pattern(record["pattern"])
+        if errors:
+            return "invalid token pattern: " + "; ".join(errors[:3])
+    if "id" in record and not isinstance(record["id"], str):
+        return f"`id` must be a string, found {json_type(record['id'])}"
     return None
 
 
@@ -203,8 +245,8 @@ def fold_patterns(patterns: list[dict[str, Any]], records: list[GoldRecord], hel
     def surfaces(rs: list[GoldRecord]) -> set[str]:
         return {r.text[s:e] for r in rs for s, e, _ in r.spans}
 
-    only_held_out = surfaces([r for r in records if r.article in held]) - \
-        surfaces([r for r in records if r.article not in held])
+    only_held_out = surfaces([r for r in records if r.fold in held]) - \
+        surfaces([r for r in records if r.fold not in held])
     return [p for p in patterns if p["pattern"] not in only_held_out]
 
 

@@ -7,6 +7,7 @@ from chip_ner.corpus.agreement import agreement, classify
 def test_identical_annotations_agree_fully(small):
     report = agreement(small / "gold.jsonl", small / "gold.jsonl", small / "paragraphs.jsonl")
     assert report.f1() == 1.0 and report.kappa == pytest.approx(1.0) and report.disagreements == []
+    assert "by_source" not in report.to_dict()  # one source: no split
 
 
 def test_disagreements_lower_f1_and_are_classified(small):
@@ -82,3 +83,20 @@ def test_cli_writes_figures_and_disagreements_as_one_unit(tmp_path, monkeypatch)
     assert result.exit_code != 0
     assert figures.read_text(encoding="utf-8") == "old figures\n" and lines.read_text(encoding="utf-8") == "old lines\n"
     assert not [p for p in tmp_path.iterdir() if p.name.endswith(".tmp")]
+
+
+def test_seeds_and_written_articles_are_also_reported_apart(small):
+    paragraphs = read_records(small / "paragraphs.jsonl")
+    written_id = paragraphs[-1]["id"]
+    paragraphs[-1].update(source="written", fictional=True, checked=[])
+    write_records(small / "paragraphs.jsonl", paragraphs)
+    records = read_records(small / "gold.jsonl")
+    for record in records:
+        if record["meta"]["id"] == written_id:
+            record["label"] = record["label"][1:]  # B misses one span, in the written paragraph only
+    write_records(small / "b.jsonl", records)
+    report = agreement(small / "gold.jsonl", small / "b.jsonl", small / "paragraphs.jsonl")
+    parts = report.to_dict()["by_source"]
+    assert sorted(parts) == ["seeds", "written"]
+    assert parts["seeds"]["span_f1"] == 1.0 and parts["written"]["span_f1"] < 1.0
+    assert parts["seeds"]["paragraphs"] + parts["written"]["paragraphs"] == report.paragraphs

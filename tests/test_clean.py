@@ -209,3 +209,66 @@ def test_boilerplate_pattern_that_is_not_a_string_is_named(tmp_path):
     with pytest.raises(ChipNerError) as err:
         load_boilerplate_rules(rules)
     assert "rules.jsonl:1: `pattern` must be a string regex" in str(err.value)
+
+
+def write_article(folder, name, lines, meta=None):
+    folder.mkdir(parents=True, exist_ok=True)
+    (folder / f"{name}.txt").write_text("\n".join(lines) + "\n", encoding="utf-8")
+    meta = meta if meta is not None else [{"line": i, "fictional": True, "checked": []} for i in range(1, len(lines) + 1)]
+    (folder / f"{name}.meta.jsonl").write_text("".join(json.dumps(m) + "\n" for m in meta), encoding="utf-8")
+
+
+def written_folder(tmp_path, batches=None, **changes):
+    folder = tmp_path / "written"
+    write_article(folder, "101_a", ["澜芯科技发布LX-300芯片。", "创始人闫嘉禾表示，公司获得3亿元融资。"],
+                  changes.get("meta_101"))
+    write_article(folder, "102_b", ["台積電營收達新台幣1兆元。"],
+                  [{"line": 1, "fictional": False, "checked": ["https://example.invalid/tsmc"]}])
+    batches = batches if batches is not None else [{"batch": "w1", "articles": ["101", "102"], "topic": "t"}]
+    (folder / "batches.jsonl").write_text("".join(json.dumps(b) + "\n" for b in batches), encoding="utf-8")
+    return folder
+
+
+def test_written_articles_join_the_corpus_with_their_batch_and_meta(tmp_path):
+    report = clean(ROOT / "seeds", tmp_path / "p.jsonl", written_dir=written_folder(tmp_path))
+    records = [json.loads(line) for line in (tmp_path / "p.jsonl").read_text(encoding="utf-8").splitlines()]
+    written = [r for r in records if r.get("source") == "written"]
+    assert [(r["id"], r["batch"], r["fictional"]) for r in written] == [
+        ("101-p000", "w1", True), ("101-p001", "w1", True), ("102-p000", "w1", False)]
+    assert written[2]["checked"] == ["https://example.invalid/tsmc"]
+    assert {r["batch"] for r in records if r.get("source") != "written"} == {"000", "001", "002", "003", "004"}
+    assert report.kept_per_article["101"] == 2
+    for r in written:  # offsets trace back to the written file
+        assert (tmp_path / "written" / r["seed"]).read_text(encoding="utf-8")[r["start"]:r["end"]] == r["text"]
+
+
+@pytest.mark.parametrize("changes,batches,reason", [
+    ({"meta_101": [{"line": 1, "fictional": True, "checked": []}]}, None, "no record for paragraph lines [2]"),
+    ({"meta_101": [{"line": 1, "fictional": False, "checked": []}, {"line": 2, "fictional": True, "checked": []}]},
+     None, "line 1: a paragraph stating real facts must name the pages"),
+    ({"meta_101": [{"line": 1, "fictional": "yes", "checked": []}, {"line": 2, "fictional": True, "checked": []}]},
+     None, "`fictional` must be true or false"),
+    ({"meta_101": [{"line": 1, "fictional": True, "checked": []}, {"line": 1, "fictional": True, "checked": []}]},
+     None, "line 1 has two records"),
+    ({"meta_101": [{"line": 3, "fictional": True, "checked": []}]}, None, "`line` 3 is not a paragraph line"),
+    ({}, [{"batch": "w1", "articles": ["101"]}], "articles in no batch: 102"),
+    ({}, [{"batch": "w1", "articles": ["101", "102"]}, {"batch": "w2", "articles": ["102"]}], "'102' is in two batches"),
+    ({}, [{"batch": "w1", "articles": ["101", "102", "103"]}], "'103' has no file"),
+])
+def test_bad_written_meta_or_batches_are_located_and_nothing_is_written(tmp_path, changes, batches, reason):
+    folder = written_folder(tmp_path, batches, **changes)
+    with pytest.raises(ChipNerError) as err:
+        clean(ROOT / "seeds", tmp_path / "p.jsonl", written_dir=folder)
+    assert reason in str(err.value)
+    assert not (tmp_path / "p.jsonl").exists()
+
+
+def test_a_written_article_needs_its_meta_file_and_its_own_id(tmp_path):
+    folder = written_folder(tmp_path)
+    (folder / "102_b.meta.jsonl").unlink()
+    with pytest.raises(ChipNerError, match="102_b.meta.jsonl is missing"):
+        clean(ROOT / "seeds", tmp_path / "p.jsonl", written_dir=folder)
+    folder = written_folder(tmp_path / "again")
+    write_article(folder, "003_clash", ["一段文字。"])
+    with pytest.raises(ChipNerError, match=r"\['003'\] are seed articles too"):
+        clean(ROOT / "seeds", tmp_path / "p.jsonl", written_dir=folder)

@@ -201,6 +201,13 @@ def bad_benchmark_length(tmp):
                 "no_such_pipeline_pkg: is neither an installed package nor a pipeline folder", untouched=[tmp / "length.json"])
 
 
+def bad_benchmark_corpus(tmp):
+    config = tmp / "notes.cfg"
+    config.write_text("not a config\n", encoding="utf-8")
+    return case(["benchmark-corpus", config, tmp / "benchmark_corpus.json", "--validate-paragraphs", "10"],
+                f"{config}: not a usable training config", untouched=[tmp / "benchmark_corpus.json"])
+
+
 def bad_check_spans(tmp):
     return case(["check-spans", "no_such_pipeline_pkg", PARAGRAPHS, tmp / "span_rules.json"],
                 "no_such_pipeline_pkg: is neither an installed package nor a pipeline folder", untouched=[tmp / "span_rules.json"])
@@ -334,7 +341,7 @@ BAD_INPUT = {
     "compare-segmenters": [bad_compare_segmenters], "fetch-pkuseg": [bad_fetch_pkuseg],
     "cross-validate": [bad_cross_validate], "predict-baselines": [bad_predict_baselines], "score": [bad_score],
     "build-norms": [bad_build_norms], "script-test": [bad_script_test], "benchmark": [bad_benchmark],
-    "benchmark-length": [bad_benchmark_length], "check-spans": [bad_check_spans],
+    "benchmark-length": [bad_benchmark_length], "check-spans": [bad_check_spans], "benchmark-corpus": [bad_benchmark_corpus],
     "extract": [bad_extract, extract_bad_conf], "benchmark-scale": [bad_benchmark_scale],
     "report": [bad_report], "fetch-msra": [bad_fetch_msra], "benchmark-msra": [bad_benchmark_msra],
     "doccano-start": [bad_doccano_start], "doccano-stop": [bad_doccano_stop],

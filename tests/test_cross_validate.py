@@ -9,7 +9,7 @@ from chip_ner.evaluation.cross_validate import (
     fold_lists,
     subsample,
 )
-from chip_ner.records import load_gold
+from chip_ner.records import fold_patterns, load_gold
 
 GOLD = load_gold(DATA / "gold.jsonl", DATA / "paragraphs.jsonl")
 
@@ -19,6 +19,21 @@ def test_one_fold_per_article_and_no_article_on_both_sides():
     assert [held for held, _, _ in folds] == ["900", "901"]
     for held, train, test in folds:
         assert {r.article for r in test} == {held} and held not in {r.article for r in train}
+
+
+def test_written_articles_are_held_out_by_topic_batch():
+    """Seed articles are folds of their own; written articles of one batch go out together, so no
+    held-out story is in the training data, and the patterns only that batch names are dropped."""
+    from dataclasses import replace
+
+    records = [replace(r, batch="w1") if r.article == "901" else r for r in GOLD]
+    extra = replace(GOLD[0], id="902-p000", article="902", batch="w1")
+    folds = article_folds(records + [extra])
+    assert [held for held, _, _ in folds] == ["900", "w1"]
+    held, train, test = folds[1]
+    assert {r.article for r in test} == {"901", "902"} and {r.article for r in train} == {"900"}
+    patterns = [{"label": "COMPANY", "pattern": "谷歌"}, {"label": "COMPANY", "pattern": "英伟达"}]
+    assert [p["pattern"] for p in fold_patterns(patterns, records, "w1")] == ["英伟达"]  # 谷歌: only in 901
 
 
 def test_subsample_is_deterministic_and_sized():

@@ -1,7 +1,6 @@
-"""Integration tests against a real doccano server on 127.0.0.1 (started and stopped here).
-
-doccano is installed once into .doccano/venv (git-ignored); the tests are skipped only when
-that install is impossible, with the reason."""
+"""Integration tests against a real doccano server on 127.0.0.1 (started and stopped here, by
+the `server` fixture in conftest.py)."""
+import json
 import os
 import shutil
 import socket
@@ -9,7 +8,7 @@ import subprocess
 import sys
 
 import pytest
-from conftest import DATA, ROOT, copy_project, read_records, write_records
+from conftest import DOCCANO_PASSWORD, ROOT, copy_project, corpus_with, free_port, processes_of, read_records, write_records
 
 from chip_ner.annotation.doccano_api import DoccanoAPI, utf16_offset
 from chip_ner.annotation.doccano_server import DoccanoServer
@@ -17,53 +16,15 @@ from chip_ner.annotation.pull import pull
 from chip_ner.annotation.push import push
 from chip_ner.errors import ChipNerError
 
-PASSWORD = "test-only-password"
+PASSWORD = DOCCANO_PASSWORD
 EMOJI_TEXT = "💰 苹果使用谷歌TPU，台积电代工，投资约30亿美元。"
-
-
-def free_port():
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return sock.getsockname()[1]
-
-
-@pytest.fixture(scope="module")
-def server(tmp_path_factory):
-    srv = DoccanoServer(root=tmp_path_factory.mktemp("doccano"), port=free_port(), venv_dir=ROOT / ".doccano" / "venv")
-    try:
-        srv.install()
-    except ChipNerError as err:
-        pytest.skip(f"doccano cannot be installed here: {err}")
-    srv.init("admin", PASSWORD)
-    srv.start()
-    yield srv
-    srv.stop()
-    assert not srv.is_up()
-
-
-def spans_of(text, items):
-    out = []
-    for surface, label in items:
-        start = text.index(surface)
-        out.append([start, start + len(surface), label])
-    return out
 
 
 @pytest.fixture
 def corpus(tmp_path):
     """tests/data plus one paragraph with an emoji before its entities."""
-    shutil.copy(DATA / "paragraphs.jsonl", tmp_path / "paragraphs.jsonl")
-    shutil.copy(DATA / "gold.jsonl", tmp_path / "gold.jsonl")
-    paragraphs = read_records(tmp_path / "paragraphs.jsonl")
-    paragraphs.append({"id": "902-p000", "article": "902", "text": EMOJI_TEXT, "seed": "902.txt", "start": 0,
-                       "end": len(EMOJI_TEXT), "repairs": 0})
-    write_records(tmp_path / "paragraphs.jsonl", paragraphs)
-    gold = read_records(tmp_path / "gold.jsonl")
-    gold.append({"text": EMOJI_TEXT, "meta": {"id": "902-p000", "article": "902"},
-                 "label": spans_of(EMOJI_TEXT, [("苹果", "COMPANY"), ("谷歌", "COMPANY"), ("TPU", "CHIP"),
-                                                ("30亿美元", "MONEY")])})
-    write_records(tmp_path / "gold.jsonl", gold)
-    return tmp_path
+    return corpus_with(tmp_path, {"902-p000": (EMOJI_TEXT, [("苹果", "COMPANY"), ("谷歌", "COMPANY"), ("TPU", "CHIP"),
+                                                            ("30亿美元", "MONEY")])})
 
 
 def api_for(server):
@@ -200,6 +161,113 @@ def test_bad_server_or_credentials_fail_clearly(server, corpus, make_api, expect
 def test_unknown_project_fails_clearly(server, corpus):
     with pytest.raises(ChipNerError, match="no project named 'nope'"):
         pull(api_for(server), "nope", corpus / "gold.jsonl", corpus / "paragraphs.jsonl", corpus / "base.jsonl")
+
+
+def pull_into(server, corpus, project, **kwargs):
+    return pull(api_for(server), project, corpus / "gold.jsonl", corpus / "paragraphs.jsonl", corpus / "base.jsonl",
+                **kwargs)
+
+
+def test_a_pull_without_a_sync_record_refuses_what_differs_and_loses_nothing(server, corpus):
+    """The probe: a base-less pull took the gold as the base, so doccano's unreviewed state counted
+    as a reviewer's edits (26 records replaced, rc 0). Now only paragraphs where both sides agree
+    are adopted; the others wait for the user to choose a side."""
+    push_gold(server, corpus, "nobase")
+    review(server, "nobase")
+    (corpus / "base.jsonl").unlink()  # a second clone, or a lost base file
+    gold_bytes = (corpus / "gold.jsonl").read_bytes()
+    with pytest.raises(ChipNerError) as err:
+        pull_into(server, corpus, "nobase")
+    assert err.value.problems and all("902-p000" in str(p) for p in err.value.problems)
+    assert "no sync record describes doccano example" in str(err.value) and "--unsynced remote" in str(err.value)
+    assert (corpus / "gold.jsonl").read_bytes() == gold_bytes and not (corpus / "base.jsonl").exists()
+    kept = pull_into(server, corpus, "nobase", unsynced="local")
+    assert (kept.adopted, kept.chosen) == (3, 1) and spans_by_id(corpus) == gold_before(gold_bytes)
+    again = pull_into(server, corpus, "nobase")  # the base now says what doccano holds
+    assert not (again.added or again.removed or again.relabelled) and spans_by_id(corpus) == gold_before(gold_bytes)
+
+
+def test_choosing_doccano_for_a_paragraph_without_a_sync_record(server, corpus):
+    push_gold(server, corpus, "nobase-remote")
+    review(server, "nobase-remote")
+    (corpus / "base.jsonl").unlink()
+    report = pull_into(server, corpus, "nobase-remote", unsynced="remote")
+    assert gold_spans(corpus, "902-p000")[0] == [("苹果", "COMPANY"), ("TPU", "COMPANY"), ("台积电", "COMPANY"),
+                                                 ("30亿美元", "MONEY")]
+    assert (report.added, report.removed, report.relabelled) == ({"COMPANY": 1}, {"COMPANY": 1}, {"COMPANY": 1})
+
+
+def test_a_base_made_against_another_example_is_no_base(server, corpus):
+    """An example deleted in doccano and pushed again (or another server): the old record is not
+    its ancestor."""
+    push_gold(server, corpus, "stale")
+    base = read_records(corpus / "base.jsonl")
+    for record in base:
+        record["example"] += 100000
+    write_records(corpus / "base.jsonl", base)
+    review(server, "stale")
+    with pytest.raises(ChipNerError, match="902-p000: no sync record describes"):
+        pull_into(server, corpus, "stale")
+
+
+KILLING_PUSH = """
+import os, signal, sys
+from pathlib import Path
+from chip_ner.annotation.doccano_api import DoccanoAPI
+from chip_ner.annotation.push import push
+calls = 0
+create_span = DoccanoAPI.create_span
+def dying(self, *args):
+    global calls
+    calls += 1
+    if calls == int(sys.argv[2]):
+        os.kill(os.getpid(), signal.SIGKILL)  # kill -9: no finally block runs, nothing is compacted
+    return create_span(self, *args)
+DoccanoAPI.create_span = dying
+corpus = Path(sys.argv[1])
+push(DoccanoAPI(os.environ["URL"], "admin", os.environ["PASSWORD"]), sys.argv[3], corpus / "paragraphs.jsonl",
+     corpus / "base.jsonl", source="gold", gold=corpus / "gold.jsonl")
+"""
+
+
+def test_a_push_killed_midway_is_finished_by_the_next_push_and_pull_deletes_nothing(server, corpus):
+    """The probe: a push killed between an example and its spans left an example with 0 spans and
+    no base; the next push skipped it and the next pull deleted its 3 gold spans."""
+    gold_bytes = (corpus / "gold.jsonl").read_bytes()
+    env = {**os.environ, "URL": server.url, "PASSWORD": PASSWORD}
+    killed = subprocess.run([sys.executable, "-c", KILLING_PUSH, str(corpus), "4", "killed"], env=env, cwd=ROOT,
+                            capture_output=True, text=True)
+    assert killed.returncode == -9, killed.stderr
+    states = [(r["id"], r["state"]) for r in read_records(corpus / "base.jsonl")]
+    assert states[-1][1] == "pending" and ("900-p000", "synced") in states  # the journal says how far it got
+    with pytest.raises(ChipNerError, match="push was interrupted"):
+        pull_into(server, corpus, "killed")
+    report = push_gold(server, corpus, "killed")
+    assert (report.resumed, report.unsynced) == (1, [])
+    api = api_for(server).login()
+    project_id, ids = example_ids(api, "killed")
+    assert sorted(ids) == ["900-p000", "900-p001", "901-p000", "902-p000"]  # no example made twice
+    merged = pull_into(server, corpus, "killed")
+    assert not (merged.added or merged.removed or merged.relabelled)
+    assert spans_by_id(corpus) == gold_before(gold_bytes)
+    assert {r["state"] for r in read_records(corpus / "base.jsonl")} == {"synced"}
+
+
+def gold_before(gold_bytes):
+    records = [json.loads(line) for line in gold_bytes.decode("utf-8").splitlines()]
+    return {r["meta"]["id"]: r["label"] for r in records}
+
+
+def spans_by_id(corpus):
+    return {r["meta"]["id"]: r["label"] for r in read_records(corpus / "gold.jsonl")}
+
+
+def test_an_example_made_elsewhere_is_left_alone_by_push(server, corpus):
+    push_gold(server, corpus, "elsewhere")
+    (corpus / "base.jsonl").unlink()
+    report = push_gold(server, corpus, "elsewhere")
+    assert (report.created, report.resumed, sorted(report.unsynced)) == (0, 0, ["900-p000", "900-p001", "901-p000",
+                                                                              "902-p000"])
 
 
 def weasel(project_dir, step, server, project):
@@ -356,3 +424,25 @@ def test_a_worker_left_by_a_crashed_web_server_is_stopped_on_start(server, tmp_p
     finally:
         assert set(srv.stop()) <= {"web", "worker"}
     assert not srv.pid_file("web").exists() and not srv.pid_file("worker").exists()
+    assert processes_of(srv.root) == [], "doccano processes left behind"
+
+
+def test_a_task_worker_that_dies_while_starting_is_started_again(server, tmp_path, capsys):
+    """The worker and the web server race to create celery's queue row in sqlite; the loser exits
+    at once. start notices (the process ended, not a guess from its pid) and starts it again."""
+    srv = DoccanoServer(root=tmp_path, port=free_port(), venv_dir=server.venv)
+    srv.init("admin", PASSWORD)
+    real, calls = srv.spawn_worker, []
+
+    def dies_the_first_time():
+        calls.append(1)
+        return srv.spawn("worker", [sys.executable, "-c", "raise SystemExit(1)"]) if len(calls) == 1 else real()
+
+    srv.spawn_worker = dies_the_first_time
+    capsys.readouterr()
+    try:
+        srv.start(workers=1)
+        assert "the task worker exited while starting" in said(capsys) and len(calls) == 2 and srv.is_up()
+    finally:
+        srv.stop()
+    assert processes_of(tmp_path) == [], "doccano processes left behind"

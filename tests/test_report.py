@@ -90,3 +90,14 @@ def test_length_and_span_rule_tables_come_from_their_files(metrics):
     assert "| ner | 100.0 | 2.0 | 6.0 | 8.0 |" in text and "| tokenizer | 10.0 | 2.0 | 4.0 | 8.0 |" in text
     assert "1,000,000 characters (800,000 tokens): 33.4 s" in text and "peak RSS 892 MB" in text
     assert "| without chip_ner_span_rules | 6,553 | 676 | 0 | 0 |" in text and "165 corpus paragraphs" in text
+
+
+def test_seed_and_written_scores_get_their_table(metrics):
+    scores = json.loads((metrics / "scores.json").read_text())
+    scores["systems"]["model"]["per_source"] = {
+        "seeds": {"f": 0.94, "paragraphs": 165, "per_label_f": {"CHIP": 0.89, "COMPANY": 0.95, "MONEY": 1.0, "PERSON": 0.9}},
+        "written": {"f": 0.78, "paragraphs": 320, "per_label_f": {"CHIP": 0.68, "COMPANY": 0.7, "MONEY": 0.99, "PERSON": 0.78}}}
+    (metrics / "scores.json").write_text(json.dumps(scores))
+    text = results_markdown(metrics)
+    assert "| seeds (165 paragraphs) | written (320 paragraphs) |" in text
+    assert "| 0.940 (0.89 / 0.95 / 1.00 / 0.90) | 0.780 (0.68 / 0.70 / 0.99 / 0.78) |" in text

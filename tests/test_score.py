@@ -123,3 +123,16 @@ def test_a_file_that_is_not_a_lists_file_is_named(tmp_path):
     with pytest.raises(ChipNerError, match="lists.json: expected"):
         score(DATA / "gold.jsonl", DATA / "paragraphs.jsonl", {"model": tmp_path / "model.jsonl"}, "model",
               tmp_path / "out", n_bootstrap=10, lists=tmp_path / "lists.json")
+
+
+def test_seed_and_written_paragraphs_are_also_scored_apart():
+    from dataclasses import replace
+
+    from chip_ner.evaluation.score import score_system
+
+    records = [replace(r, meta={**r.meta, "source": "written"}) if r.article == "901" else r for r in GOLD]
+    result = score_system(records, predictions({"901-p000": [(0, 2, "COMPANY")]}), 10)
+    parts = result["per_source"]
+    assert sorted(parts) == ["seeds", "written"] and parts["seeds"]["f"] == 1.0
+    assert parts["written"]["paragraphs"] == 1 and parts["written"]["r"] == pytest.approx(1 / 3, abs=1e-4)
+    assert "per_source" not in score_system(GOLD, predictions(), 10)  # one source: no split

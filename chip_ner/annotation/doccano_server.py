@@ -156,12 +156,16 @@ class DoccanoServer:
         """Paths a pid's command line may name; a pid file of older versions also the path as given."""
         return [self.executable(name)] + ([str(self.bin(EXECUTABLES[name]))] if legacy else [])
 
-    def spawn(self, name: str, args: list[str]) -> None:
+    def spawn(self, name: str, args: list[str]) -> subprocess.Popen:
         with os.fdopen(os.open(self.root / f"{name}.log", os.O_WRONLY | os.O_CREAT | os.O_APPEND, 0o600), "ab") as log:
             process = subprocess.Popen(args, env=self.env(), stdout=log, stderr=subprocess.STDOUT,
                                        start_new_session=True, umask=0o077)
         started = process_start_time(process.pid)
         self.pid_file(name).write_text(json.dumps({"pid": process.pid, "start": started, "cmd": args[0]}) + "\n")
+        return process
+
+    def spawn_worker(self) -> subprocess.Popen:
+        return self.spawn("worker", [self.executable("worker"), "task", "--concurrency", "1"])
 
     def check_port(self) -> None:
         """Refuse a port that something other than this doccano holds."""
@@ -192,14 +196,22 @@ class DoccanoServer:
             backend = self.backend_dir()
             self.spawn("web", [self.executable("web"), "--bind", f"{self.host}:{self.port}", "--workers", str(workers),
                                "--chdir", backend, "--capture-output", "config.wsgi"])
-        if worker is None:
-            self.spawn("worker", [self.executable("worker"), "task", "--concurrency", "1"])
+        spawned = self.spawn_worker() if worker is None else None
         deadline = time.monotonic() + timeout
+        restarts = 0
         while time.monotonic() < deadline:
             if self.is_up():
                 return self.url
             if self.live_pid("web", quiet=True) is None:
                 break
+            if spawned is not None and spawned.poll() is not None and restarts < WORKER_RESTARTS:
+                # The worker and the web server both create celery's queue row in the shared sqlite
+                # database on their first use; the loser of that race exits (UNIQUE constraint
+                # failed: kombu_queue.name). The row exists by then, so a second start succeeds.
+                restarts += 1
+                msg.warn(f"doccano: the task worker exited while starting (see {self.root / 'worker.log'}); "
+                         f"starting it again ({restarts} of {WORKER_RESTARTS})")
+                spawned = self.spawn_worker()
             time.sleep(0.5)
         self.stop()
         raise ChipNerError("doccano: the server did not come up", [Problem(self.root / "web.log", f"no answer at {self.url} "
@@ -296,6 +308,9 @@ def process_group(pid: int) -> Optional[int]:
         return os.getpgid(pid)
     except ProcessLookupError:
         return None
+
+
+WORKER_RESTARTS = 3
 
 
 def process_start_time(pid: int) -> Optional[int]:

@@ -4,6 +4,9 @@ For every span position, the state doccano had when we last synced (the base), t
 and doccano now are compared: changed only in doccano -> taken; changed only locally -> kept;
 changed on both sides differently -> a conflict, reported with both versions. Nothing is
 written while a conflict or an invalid span remains (`prefer` picks a side for conflicts).
+A paragraph with no base record is merged only where gold and doccano agree (the base is
+rebuilt from them) or where `unsynced` picks a side: otherwise doccano's unreviewed
+suggestions would count as a reviewer's edits.
 """
 from __future__ import annotations
 
@@ -13,7 +16,7 @@ from pathlib import Path
 from typing import Any, Optional
 
 from ..errors import ChipNerError, Problem
-from ..io import read_jsonl, write_jsonl
+from ..io import atomic_paths, read_jsonl, write_jsonl
 from ..records import (
     Span,
     checked_spans,
@@ -23,7 +26,7 @@ from ..records import (
     text_mismatch,
 )
 from .doccano_api import DoccanoAPI, codepoint_offset
-from .sync import base_record, load_base, write_base
+from .sync import PENDING, base_record, load_base, synced_spans, write_base
 
 
 @dataclass
@@ -48,6 +51,8 @@ class PullReport:
     conflicts: list[Conflict] = field(default_factory=list)
     confirmed: int = 0
     new_records: int = 0
+    adopted: int = 0  # no base, but gold and doccano agree: the base is rebuilt from them
+    chosen: int = 0  # no base, and --unsynced chose the side
 
 
 def index(spans: list[Span]) -> dict[tuple[int, int], str]:
@@ -137,15 +142,17 @@ def remote_records(api: DoccanoAPI, project_id: int, paragraphs: dict[str, dict[
                 continue
             raw.append([start, end, label])
         spans = checked_spans(where, None, pid, text, raw, problems)
-        records[pid] = {"text": text, "spans": spans, "confirmed": bool(example.get("is_confirmed"))}
+        records[pid] = {"text": text, "spans": spans, "confirmed": bool(example.get("is_confirmed")),
+                        "example": example["id"]}
     return records
 
 
 def pull(api: DoccanoAPI, project: str, gold_path: Path, paragraphs_path: Path, base_path: Path, *,
-         prefer: Optional[str] = None) -> PullReport:
+         prefer: Optional[str] = None, unsynced: Optional[str] = None) -> PullReport:
     """Merge doccano's spans into the gold; write gold and base only if everything is clean."""
-    if prefer not in (None, "local", "remote"):
-        raise ChipNerError("Invalid --prefer", [Problem("--prefer", f"{prefer!r}; expected local or remote")])
+    for option, value in (("--prefer", prefer), ("--unsynced", unsynced)):
+        if value not in (None, "local", "remote"):
+            raise ChipNerError(f"Invalid {option}", [Problem(option, f"{value!r}; expected local or remote")])
     paragraphs = load_paragraphs(paragraphs_path)
     api.login()
     found = api.find_project(project)
@@ -164,18 +171,56 @@ def pull(api: DoccanoAPI, project: str, gold_path: Path, paragraphs_path: Path, 
     merged: dict[str, list[Span]] = {}
     for pid, state in remote.items():
         local = gold_records[pid].spans if pid in gold_records else None
-        base_spans = [tuple(s) for s in base[pid]["label"]] if pid in base else (local or [])
+        base_spans = synced_spans(base.get(pid), api.url, project, state["example"])
+        if base_spans is None:
+            chosen = unsynced_side(pid, state, local, base.get(pid), base_path, unsynced, report, problems)
+            if chosen is not None:
+                merged[pid] = chosen
+            continue
         local = base_spans if local is None else local
         merged[pid] = merge_spans(pid, state["text"], base_spans, local, state["spans"], prefer, report)
+    if problems:
+        raise ChipNerError(f"{len(problems)} paragraphs in doccano have no sync record to merge against",
+                           problems, "Nothing was written. Rerun with --unsynced remote to take doccano's spans for "
+                                     "them, or --unsynced local to keep the gold's (see README, pull).")
     if report.conflicts:
         raise ChipNerError(f"{len(report.conflicts)} spans were changed both locally and in doccano",
                            [Problem(gold_path, str(c)) for c in report.conflicts],
                            "Nothing was written. Resolve them, or rerun with --prefer local|remote.")
-    write_jsonl(gold_path, updated_gold(paragraphs, raw_gold, merged, remote, report))
-    for pid, state in remote.items():
-        base[pid] = base_record(pid, state["text"], state["spans"], project)
-    write_base(base_path, base)
+    with atomic_paths(gold_path, base_path) as (gold_tmp, base_tmp):  # gold and base change together or not at all
+        write_jsonl(gold_tmp, updated_gold(paragraphs, raw_gold, merged, remote, report))
+        for pid, state in remote.items():
+            base[pid] = base_record(pid, state["text"], state["spans"], project, server=api.url,
+                                    example=state["example"])
+        write_base(base_tmp, base)
     return report
+
+
+def unsynced_side(pid: str, state: dict[str, Any], local: Optional[list[Span]], record: Optional[dict[str, Any]],
+                  base_path: Path, unsynced: Optional[str], report: PullReport,
+                  problems: list[Problem]) -> Optional[list[Span]]:
+    """A paragraph with no base: which of doccano's spans a reviewer made and which are unreviewed
+    suggestions cannot be told, so it is merged only where both sides already agree, or where the
+    user chose a side (None: the gold stays as it is; the base records doccano's state either way)."""
+    remote = state["spans"]
+    if local is not None and sorted(local) == sorted(remote):
+        report.adopted += 1
+        return remote
+    if unsynced is not None:
+        report.chosen += 1
+        if unsynced == "local":
+            return None
+        before, after = index(local or []), index(remote)
+        for key in sorted(set(before) | set(after)):
+            count_remote_change(before.get(key), after.get(key), report)
+        return remote
+    why = ("push was interrupted before all its spans were stored (run push again: it finishes the example)"
+           if record is not None and record.get("state") == PENDING else
+           "no sync record describes doccano example " + str(state["example"]) + " (pushed from another clone, "
+           "another server, or the base file was lost)")
+    problems.append(Problem(base_path, f"{pid}: {why}; gold has {len(local or [])} spans, doccano "
+                                       f"{len(remote)}, and they differ"))
+    return None
 
 
 def updated_gold(paragraphs: dict[str, dict[str, Any]], raw_gold: dict[str, dict[str, Any]],

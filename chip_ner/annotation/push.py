@@ -3,7 +3,8 @@
 Suggestions come from the gold, the patterns, or a trained pipeline. Pushing is idempotent:
 an example whose paragraph id (in its meta) is already in the project is left alone, so a
 reviewer's work is never overwritten. What was pushed is recorded in the base file, the
-common ancestor that `pull` merges against.
+common ancestor that `pull` merges against, only once the example's spans are all stored; an
+example an interrupted push left half-made is finished on the next push.
 """
 from __future__ import annotations
 
@@ -15,8 +16,8 @@ from typing import Any, Optional
 from .. import LABELS
 from ..errors import ChipNerError, Problem
 from ..records import Span, entity_spans, load_gold, load_paragraphs, split_ids
-from .doccano_api import DoccanoAPI, utf16_offset
-from .sync import base_record, load_base, write_base
+from .doccano_api import DoccanoAPI, codepoint_offset, utf16_offset
+from .sync import PENDING, SyncState, base_record, describes, synced_spans
 
 Spans = list[Span]
 SOURCES = ("patterns", "model", "gold")
@@ -27,6 +28,8 @@ class PushReport:
     project_id: int = 0
     created: int = 0
     existing: int = 0
+    resumed: int = 0
+    unsynced: list[str] = field(default_factory=list)
     spans: Counter = field(default_factory=Counter)
     order: list[str] = field(default_factory=list)
 
@@ -113,22 +116,58 @@ def push(api: DoccanoAPI, project: str, paragraphs_path: Path, base_path: Path, 
     api.login()
     report = PushReport(project_id=open_project(api, project, guideline), order=chosen)
     labels = api.span_types(report.project_id)
-    in_project = {e["meta"].get("id") for e in api.examples(report.project_id) if isinstance(e.get("meta"), dict)}
-    base = load_base(base_path)
+    in_project = {e["meta"].get("id"): e for e in api.examples(report.project_id) if isinstance(e.get("meta"), dict)}
+    state = SyncState(base_path)
     try:
         for pid in chosen:
-            if pid in in_project:
+            example, record = in_project.get(pid), state.get(pid)
+            if example is None:
+                create(api, state, report, labels, project, pid, texts[pid], suggestions[pid],
+                       {"id": pid, "article": paragraphs[pid]["article"], "source": source})
+            elif synced_spans(record, api.url, project, example["id"]) is not None:
                 report.existing += 1
-                continue
-            text = texts[pid]
-            example = api.create_example(report.project_id, text, {"id": pid, "article": paragraphs[pid]["article"],
-                                                                   "source": source})
-            for start, end, label in suggestions[pid]:
-                api.create_span(report.project_id, example["id"], utf16_offset(text, start), utf16_offset(text, end),
-                                labels[label])
-                report.spans[label] += 1
-            base[pid] = base_record(pid, text, suggestions[pid], project)
-            report.created += 1
+            elif not resume(api, state, report, labels, project, example, record):
+                report.unsynced.append(pid)
     finally:
-        write_base(base_path, base)  # records every example that reached doccano, even if a later one failed
+        state.compact()  # one record per paragraph, whatever happened above
     return report
+
+
+def create(api: DoccanoAPI, state: SyncState, report: PushReport, labels: dict[str, int], project: str, pid: str,
+           text: str, spans: Spans, meta: dict[str, Any]) -> None:
+    """One example and its spans, journalled: `pending` before anything reaches doccano, `synced`
+    after the last span is stored, so an interrupted push is resumed, never taken as a review."""
+    state.record(base_record(pid, text, spans, project, server=api.url, example=None, state=PENDING))
+    example = api.create_example(report.project_id, text, meta)
+    store_spans(api, report, labels, text, example["id"], spans)
+    state.record(base_record(pid, text, spans, project, server=api.url, example=example["id"]))
+    report.created += 1
+
+
+def store_spans(api: DoccanoAPI, report: PushReport, labels: dict[str, int], text: str, example_id: int,
+                spans: Spans) -> None:
+    for start, end, label in spans:
+        api.create_span(report.project_id, example_id, utf16_offset(text, start), utf16_offset(text, end),
+                        labels[label])
+        report.spans[label] += 1
+
+
+def resume(api: DoccanoAPI, state: SyncState, report: PushReport, labels: dict[str, int], project: str,
+           example: dict[str, Any], record: Optional[dict[str, Any]]) -> bool:
+    """Finish an example an interrupted push left half-made (its spans a part of what was being
+    pushed, and nobody marked it done); False if it is anything else, which is left alone."""
+    pending = record is not None and record.get("state") == PENDING and record.get("example") in (None, example["id"])
+    if not pending or not describes(record, api.url, project, None) or example.get("is_confirmed"):
+        return False
+    text, intended = example["text"], [tuple(s) for s in record["label"]]
+    if text != record["text"]:
+        return False
+    names = {label_id: name for name, label_id in labels.items()}
+    stored = {(codepoint_offset(text, s["start_offset"]), codepoint_offset(text, s["end_offset"]), names.get(s["label"]))
+              for s in api.spans(report.project_id, example["id"])}
+    if not stored <= set(intended):
+        return False
+    store_spans(api, report, labels, text, example["id"], [s for s in intended if s not in stored])
+    state.record(base_record(record["id"], text, intended, project, server=api.url, example=example["id"]))
+    report.resumed += 1
+    return True

@@ -14,13 +14,28 @@ import srsly
 from spacy.lookups import Lookups
 from spacy.util import registry
 
+from ..errors import ChipNerError, Problem
+from ..io import read_utf8
 from ..pipeline.person import CUE_KINDS
+from ..records import json_type, load_patterns
 from .versions import version_patterns
 
 
 def read_t2s_table(path: str) -> dict[str, str]:
-    """`configs/t2s_chars.json` (built by `chip-ner build-norms`): traditional -> simplified characters."""
-    return json.loads(Path(path).read_text(encoding="utf-8"))["lexeme_norm"]
+    """`configs/t2s_chars.json` (built by `chip-ner build-norms`): traditional -> simplified characters.
+    A table of another shape is a located error, not a wrong NORM for every token."""
+    try:
+        table = json.loads(read_utf8(Path(path))).get("lexeme_norm")
+    except (json.JSONDecodeError, AttributeError) as err:
+        raise ChipNerError("Invalid script table", [Problem(path, f"not a JSON object: {err}")],
+                           "Rebuild it: python -m chip_ner build-norms") from None
+    bad = ([] if isinstance(table, dict) else [f"`lexeme_norm` must be an object, found {json_type(table)}"]) or [
+        f"{key!r} -> {value!r} is not one character to one character"
+        for key, value in table.items() if not (isinstance(value, str) and len(key) == len(value) == 1)][:5]
+    if bad:
+        raise ChipNerError("Invalid script table", [Problem(path, reason) for reason in bad],
+                           "Rebuild it: python -m chip_ner build-norms")
+    return table
 
 
 @registry.misc("chip_ner.script_norms.v1")
@@ -42,7 +57,7 @@ def read_patterns(patterns: str, gazetteer: Optional[str] = None, chip_versions:
     for path in (patterns, gazetteer):
         if not path:
             continue
-        for entry in srsly.read_jsonl(path):
+        for entry in load_patterns(Path(path)):  # every bad line named (file:line), never a KeyError
             key = entry["pattern"] if isinstance(entry["pattern"], str) else json.dumps(entry["pattern"])
             if key not in seen:
                 seen.add(key)

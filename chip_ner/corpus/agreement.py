@@ -16,7 +16,7 @@ from spacy.scorer import PRFScore
 
 from .. import LABELS
 from ..errors import ChipNerError, Problem
-from ..records import GoldRecord, Span, load_gold, show_span
+from ..records import GoldRecord, Span, load_gold, load_paragraphs, show_span
 
 
 @dataclass
@@ -41,6 +41,7 @@ class AgreementReport:
     only_b: Counter = field(default_factory=Counter)
     kappa: float = 0.0
     disagreements: list[Disagreement] = field(default_factory=list)
+    by_source: dict[str, "AgreementReport"] = field(default_factory=dict)  # seeds / written, when both
 
     def f1(self, label: str | None = None) -> float:
         """Span F1 with A as reference (symmetric); two annotators who both marked nothing agree."""
@@ -58,6 +59,7 @@ class AgreementReport:
             "spans_a": {l: self.true_positive[l] + self.only_a[l] for l in LABELS},
             "spans_b": {l: self.true_positive[l] + self.only_b[l] for l in LABELS},
             "disagreements": Counter(d.kind for d in self.disagreements),
+            **({"by_source": {name: part.to_dict() for name, part in self.by_source.items()}} if self.by_source else {}),
         }
 
 
@@ -117,8 +119,13 @@ def compare(records_a: list[GoldRecord], records_b: list[GoldRecord]) -> Agreeme
 def agreement(annotations_a: Path, annotations_b: Path, paragraphs: Path) -> AgreementReport:
     """Load two annotation files (validated like gold) and compare them; with no paragraph in
     common there is nothing to agree on, and a vacuous F1 1.000 must not replace a real report."""
-    report = compare(load_gold(annotations_a, paragraphs, require_all=False),
-                     load_gold(annotations_b, paragraphs, require_all=False))
+    records_a = load_gold(annotations_a, paragraphs, require_all=False)
+    records_b = load_gold(annotations_b, paragraphs, require_all=False)
+    report = compare(records_a, records_b)
+    source = {pid: p.get("source", "seeds") for pid, p in load_paragraphs(paragraphs).items()}
+    names = sorted({source[r.id] for r in records_a})
+    if len(names) > 1:  # the seed articles and the articles written for the project, apart as well
+        report.by_source = {name: compare([r for r in records_a if source[r.id] == name], records_b) for name in names}
     if not report.paragraphs:
         raise ChipNerError("No paragraph annotated by both annotators",
                            [Problem(annotations_b, f"no meta.id in common with {annotations_a}")],

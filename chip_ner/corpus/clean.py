@@ -1,8 +1,15 @@
-"""Seed articles -> cleaned paragraphs that trace back to their seed file.
+"""Seed articles (and articles written for the project) -> cleaned paragraphs that trace back
+to their file.
 
 Each non-blank line of a seed is a paragraph. Its id (`000-p007`) is its index among the
 seed's non-blank lines, so ids stay stable when a rule changes what is dropped. Rules run
 in a fixed order: repair conversion artefacts, drop boilerplate, drop duplicates.
+
+Articles written for the project (`written/`) go through the same rules. Each has a sidecar
+`<name>.meta.jsonl` (one record per paragraph line: `fictional`, and the pages its facts were
+checked against), and `written/batches.jsonl` puts every written article in one topic batch:
+cross-validation holds out a whole batch, so no held-out story is in its training data. A
+seed's batch is its article.
 """
 from __future__ import annotations
 
@@ -15,6 +22,7 @@ from typing import Any, Optional
 
 from ..errors import ChipNerError, Problem
 from ..io import atomic_paths, jsonl_text, read_jsonl, read_utf8
+from ..records import is_offset
 
 # Pinyin that a converter inserted after a character: 區(qū)塊鏈 -> 區塊鏈. Only lower-case
 # Latin with at least one tone mark qualifies, so `(AMD)` or `(Neuromorphic)` stay.
@@ -46,10 +54,15 @@ class Paragraph:
     end: int
     text: str
     repairs: int = 0
+    batch: str = ""
+    written: Optional[dict[str, Any]] = None  # for written articles: {"fictional", "checked"}
 
     def to_record(self) -> dict[str, Any]:
-        return {"id": self.id, "article": self.article, "text": self.text, "seed": self.seed,
-                "start": self.start, "end": self.end, "repairs": self.repairs}
+        record = {"id": self.id, "article": self.article, "text": self.text, "seed": self.seed,
+                  "start": self.start, "end": self.end, "repairs": self.repairs, "batch": self.batch or self.article}
+        if self.written is not None:
+            record.update(source="written", fictional=self.written["fictional"], checked=self.written["checked"])
+        return record
 
 
 @dataclass
@@ -154,7 +167,9 @@ def duplicate_key(text: str) -> str:
 
 
 def clean_article(seed_path: Path, rules: list[BoilerplateRule], report: CleanReport,
-                  seen: dict[str, str], dropped: list[dict[str, Any]]) -> list[Paragraph]:
+                  seen: dict[str, str], dropped: list[dict[str, Any]], batch: str = "",
+                  meta: Optional[dict[int, dict[str, Any]]] = None) -> list[Paragraph]:
+    """`meta` (written articles): the sidecar's record per 1-based line number."""
     raw = read_seed(seed_path, report)
     article = seed_path.name.split("_")[0]
     spans = split_paragraphs(raw)
@@ -183,8 +198,71 @@ def clean_article(seed_path: Path, rules: list[BoilerplateRule], report: CleanRe
             report.unrepaired.append(f"{pid} offset {match.start()}: {match.group()!r}")
         report.kept_per_article[article] += 1
         report.chars_per_article[article] += len(text)
-        paragraphs.append(Paragraph(pid, article, seed_path.name, start, end, text, repair_counts[i]))
+        written = None if meta is None else meta[raw.count("\n", 0, start) + 1]
+        paragraphs.append(Paragraph(pid, article, seed_path.name, start, end, text, repair_counts[i], batch, written))
     return paragraphs
+
+
+def read_meta(path: Path, text_path: Path) -> dict[int, dict[str, Any]]:
+    """A written article's sidecar: exactly one record for each of its non-blank lines."""
+    if not path.exists():
+        raise ChipNerError("Written article without its meta file", [Problem(text_path, f"{path.name} is missing")],
+                           "Write one {\"line\", \"fictional\", \"checked\"} record per paragraph line.")
+    lines = [n for n, line in enumerate(LINE_END.split(read_utf8(text_path).lstrip(BOM)), start=1) if line.strip()]
+    problems, meta = [], {}
+    for line_no, record in read_jsonl(path):
+        reason = meta_problem(record, set(lines), meta)
+        if reason:
+            problems.append(Problem(path, reason, line=line_no))
+        else:
+            meta[record["line"]] = record
+    missing = [n for n in lines if n not in meta]
+    if missing and not problems:
+        problems.append(Problem(path, f"no record for paragraph lines {missing[:10]} of {text_path.name}"))
+    if problems:
+        raise ChipNerError(f"Invalid meta file {path}", problems, "Fix the records named; nothing was written.")
+    return meta
+
+
+def meta_problem(record: dict[str, Any], lines: set[int], seen: dict[int, Any]) -> Optional[str]:
+    line = record.get("line")
+    if not is_offset(line) or line not in lines:
+        return f"`line` {line!r} is not a paragraph line of the article"
+    if line in seen:
+        return f"line {line} has two records"
+    if not isinstance(record.get("fictional"), bool):
+        return f"line {line}: `fictional` must be true or false"
+    checked = record.get("checked")
+    if not isinstance(checked, list) or not all(isinstance(c, str) and c for c in checked):
+        return f"line {line}: `checked` must be a list of page addresses"
+    if not checked and not record["fictional"]:
+        return f"line {line}: a paragraph stating real facts must name the pages they were checked against"
+    return None
+
+
+def read_batches(written_dir: Path, articles: list[str]) -> dict[str, str]:
+    """written/batches.jsonl: `{"batch", "articles": [...], "topic"}`; every article in exactly one."""
+    path = Path(written_dir) / "batches.jsonl"
+    if not path.exists():
+        raise ChipNerError("No topic batches for the written articles", [Problem(path, "missing")],
+                           "List every written article in one batch (cross-validation holds out a batch).")
+    batch_of, problems = {}, []
+    for line_no, record in read_jsonl(path):
+        if not isinstance(record.get("batch"), str) or not isinstance(record.get("articles"), list):
+            problems.append(Problem(path, "needs a string `batch` and a list `articles`", line=line_no))
+            continue
+        for article in record["articles"]:
+            if article in batch_of:
+                problems.append(Problem(path, f"article {article!r} is in two batches", line=line_no))
+            elif article not in articles:
+                problems.append(Problem(path, f"article {article!r} has no file in {written_dir}", line=line_no))
+            batch_of[article] = record["batch"]
+    unbatched = [a for a in articles if a not in batch_of]
+    if unbatched:
+        problems.append(Problem(path, f"articles in no batch: {', '.join(unbatched)}"))
+    if problems:
+        raise ChipNerError(f"Invalid topic batches in {path}", problems, "Fix the lines named; nothing was written.")
+    return batch_of
 
 
 def read_seed(path: Path, report: CleanReport) -> str:
@@ -214,15 +292,27 @@ def seed_files(seeds_dir: Path) -> list[Path]:
 
 
 def clean(seeds_dir: Path, output: Path, *, dropped_output: Optional[Path] = None,
-          boilerplate: Path = DEFAULT_BOILERPLATE) -> CleanReport:
-    """Clean every seed article and write paragraphs (and the dropped ones, for audit)."""
+          boilerplate: Path = DEFAULT_BOILERPLATE, written_dir: Optional[Path] = None) -> CleanReport:
+    """Clean every seed article (and written article) and write paragraphs (and the dropped
+    ones, for audit)."""
     rules = load_boilerplate_rules(boilerplate)
     report = CleanReport()
     seen: dict[str, str] = {}
     dropped: list[dict[str, Any]] = []
     paragraphs: list[Paragraph] = []
-    for path in seed_files(seeds_dir):
+    seeds = seed_files(seeds_dir)
+    for path in seeds:
         paragraphs.extend(clean_article(path, rules, report, seen, dropped))
+    if written_dir is not None:
+        written = seed_files(written_dir)
+        clash = {p.name.split("_")[0] for p in seeds} & {p.name.split("_")[0] for p in written}
+        if clash:
+            raise ChipNerError("Article ids used twice", [Problem(written_dir, f"{sorted(clash)} are seed articles too")],
+                               "Number written articles from 101.")
+        batch_of = read_batches(written_dir, [p.name.split("_")[0] for p in written])
+        for path in written:
+            meta = read_meta(path.with_name(path.stem + ".meta.jsonl"), path)
+            paragraphs.extend(clean_article(path, rules, report, seen, dropped, batch_of[path.name.split("_")[0]], meta))
     outputs = {output: jsonl_text(p.to_record() for p in paragraphs)}
     if dropped_output is not None:
         outputs[dropped_output] = jsonl_text(dropped)

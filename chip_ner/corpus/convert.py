@@ -5,6 +5,12 @@ or predicted exactly, so it fails the step and is named. Only the segmenter comp
 pass `allow_misaligned`: such a paragraph is then stored with one token per character, so
 the reference keeps the exact gold (training aligns it to the pipeline's tokens and treats
 the misaligned entity as missing, and scoring compares character offsets).
+
+The gold is read twice, a line at a time: a first pass checks every record (nothing is written
+when one is bad, and every bad one is named) and keeps none; the second converts each record and
+appends its Doc to the train or dev file being written (`DocBinWriter`), so memory holds the
+cleaned paragraphs and one Doc, not the corpus. Both files are written beside their targets and
+moved into place together, or not at all.
 """
 from __future__ import annotations
 
@@ -21,7 +27,8 @@ from spacy.util import get_words_and_spaces, load_config
 from ..errors import ChipNerError, Problem
 from ..io import atomic_paths
 from ..pipeline import tokenizer  # noqa: F401  (registers chip_ner.CharLatinTokenizer.v1)
-from ..records import GoldRecord, load_gold, split_ids
+from ..records import GoldRecord, check_gold, iter_gold, load_paragraphs, split_ids
+from .docbin_writer import DocBinWriter
 
 
 @dataclass
@@ -69,29 +76,37 @@ def record_to_doc(nlp: Language, record: GoldRecord, gold_path: Path,
 def convert(gold: Path, paragraphs: Path, config: Path, train_output: Path, dev_output: Path,
             dev_articles: str, *, code: Optional[Path] = None, allow_misaligned: bool = False) -> ConvertReport:
     """Write train/dev DocBins; no article is in both."""
-    records = load_gold(gold, paragraphs)
+    paragraph_records = load_paragraphs(paragraphs)
+    check_gold(gold, paragraph_records)  # every record checked, none kept
     dev = set(split_ids(dev_articles))
-    known = {r.article for r in records}
+    known = {p["article"] for p in paragraph_records.values()}  # every paragraph has a record
     if not dev or not dev <= known or dev == known:
         raise ChipNerError("Invalid article split", [Problem(config, f"dev articles {sorted(dev)} must be a non-empty, "
                                                                      f"proper subset of {sorted(known)}")],
                            "Set vars.dev_articles in project.yml.")
     nlp = tokenizer_from_config(config, code)
     report = ConvertReport()
-    bins = {"train": DocBin(store_user_data=True), "dev": DocBin(store_user_data=True)}
     labels: dict[str, Counter] = {"train": Counter(), "dev": Counter()}
-    for record in records:
-        part = "dev" if record.article in dev else "train"
-        doc = record_to_doc(nlp, record, gold, allow_misaligned, report)
-        bins[part].add(doc)
-        report.docs[part] += 1
-        report.spans[part] += len(record.spans)
-        labels[part].update(label for _, _, label in record.spans)
-    report.per_label = {part: dict(counts) for part, counts in labels.items()}
-    if report.misaligned and not allow_misaligned:
-        raise ChipNerError(f"{len(report.misaligned)} gold spans do not align with the tokenizer of {config}",
-                           report.misaligned, "Use a tokenizer that keeps entity boundaries (see README, segmenters).")
-    write_docbins({train_output: bins["train"], dev_output: bins["dev"]})
+    with atomic_paths(train_output, dev_output) as temps:
+        writers: dict[str, DocBinWriter] = {}
+        try:
+            for part, tmp in zip(("train", "dev"), temps):  # spools beside the outputs, anonymous
+                writers[part] = DocBinWriter(store_user_data=True, folder=Path(tmp).parent)
+            for record in iter_gold(gold, paragraph_records):  # checked again: the file may have changed
+                part = "dev" if record.article in dev else "train"
+                writers[part].add(record_to_doc(nlp, record, gold, allow_misaligned, report))
+                report.docs[part] += 1
+                report.spans[part] += len(record.spans)
+                labels[part].update(label for _, _, label in record.spans)
+            report.per_label = {part: dict(counts) for part, counts in labels.items()}
+            if report.misaligned and not allow_misaligned:
+                raise ChipNerError(f"{len(report.misaligned)} gold spans do not align with the tokenizer of {config}",
+                                   report.misaligned, "Use a tokenizer that keeps entity boundaries (see README, segmenters).")
+            for tmp, writer in zip(temps, writers.values()):
+                writer.write(tmp)
+        finally:
+            for writer in writers.values():
+                writer.close()
     return report
 
 

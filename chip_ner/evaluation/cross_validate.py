@@ -1,7 +1,8 @@
-"""Leave-one-article-out cross-validation, and a learning curve on the same folds.
+"""Leave-one-group-out cross-validation, and a learning curve on the same folds.
 
-Each fold trains a fresh pipeline from the project's config on four articles and predicts the
-fifth. Nothing from the held-out article is seen in training or model selection: the fold's
+A fold holds out one seed article, or one topic batch of the articles written for the project
+(`GoldRecord.fold`), trains a fresh pipeline from the project's config on everything else and
+predicts what it held out. Nothing from the held-out fold is seen in training or model selection: the fold's
 "dev" set during training is its own training data (for logging only) and the last model is
 used, not the best on any held-out data.
 
@@ -61,11 +62,12 @@ class CrossValReport:
 
 
 def article_folds(records: list[GoldRecord]) -> list[tuple[str, list[GoldRecord], list[GoldRecord]]]:
-    """(held-out article, train records, test records) for every article, via LeaveOneGroupOut."""
-    groups = [r.article for r in records]
+    """(held-out fold, train records, test records) for every fold (a seed article, or a topic
+    batch of written articles), via LeaveOneGroupOut."""
+    groups = [r.fold for r in records]
     folds = []
     for train_idx, test_idx in LeaveOneGroupOut().split(records, groups=groups):
-        held_out = records[test_idx[0]].article
+        held_out = records[test_idx[0]].fold
         folds.append((held_out, [records[i] for i in train_idx], [records[i] for i in test_idx]))
     return folds
 
@@ -150,8 +152,8 @@ def fold_lists(config: Path, patterns: Optional[list[dict[str, Any]]], records: 
     with `ablate_lists`, every list also loses every entry naming a held-out mention."""
     reads_patterns, gazetteer, norms = config_lists(config)
     result = {}
-    for article in sorted({r.article for r in records}):
-        held = [r for r in records if r.article == article]
+    for article in sorted({r.fold for r in records}):
+        held = [r for r in records if r.fold == article]
         lists = FoldLists(fold_patterns(patterns, records, article) if reads_patterns and patterns is not None else None,
                           gazetteer)
         if ablate_lists:

@@ -70,14 +70,14 @@ def pattern_entities(records: list[GoldRecord], patterns: list[dict[str, Any]]) 
 def per_fold_pattern_entities(records: list[GoldRecord], patterns: list[dict[str, Any]]) -> list[list[tuple]]:
     """Each article predicted with the patterns rebuilt for its fold."""
     by_id = {}
-    for article in sorted({r.article for r in records}):
-        held = [r for r in records if r.article == article]
+    for article in sorted({r.fold for r in records}):
+        held = [r for r in records if r.fold == article]
         by_id.update(zip((r.id for r in held), pattern_entities(held, fold_patterns(patterns, records, article))))
     return [by_id[r.id] for r in records]
 
 
 def prediction_records(records: list[GoldRecord], spans: list[list[Span]]) -> list[dict[str, Any]]:
-    return [{"id": r.id, "article": r.article, "fold": r.article, "label": [list(s) for s in pred]}
+    return [{"id": r.id, "article": r.article, "fold": r.fold, "label": [list(s) for s in pred]}
             for r, pred in zip(records, spans)]
 
 

@@ -65,7 +65,7 @@ def split_recall_table(scores: dict[str, Any], key: str, parts: tuple[str, str],
 
 
 def novelty_table(scores: dict[str, Any]) -> str:
-    """Recall on mentions whose text the fold's training articles contain (seen) or not (unseen)."""
+    """Recall on mentions whose text the fold's training data contain (seen) or not (unseen)."""
     return split_recall_table(scores, "recall_by_novelty", ("seen", "unseen"), "seen / unseen")
 
 
@@ -81,7 +81,7 @@ def per_label_table(system: dict[str, Any]) -> str:
         lines.append(f"| {label} | {v['support']} | {v['p']:.3f} ({ci(v['ci95']['p'])}) | {v['r']:.3f} ({ci(v['ci95']['r'])}) "
                      f"| {v['f']:.3f} ({ci(v['ci95']['f'])}) |")
     folds = ", ".join(f"{fold}: {f:.3f}" for fold, f in system["per_fold_f"].items())
-    return "\n".join(lines) + f"\n\nF per held-out article: {folds}."
+    return "\n".join(lines) + f"\n\nF per held-out fold: {folds}."
 
 
 def errors_tables(errors: dict[str, Any], top: int) -> str:
@@ -168,6 +168,26 @@ def msra_table(msra: dict[str, Any]) -> str:
     return "\n".join(lines)
 
 
+def source_section(scores: dict[str, Any]) -> list[str]:
+    """F on the seed articles and on the written ones apart (same folds, same predictions)."""
+    rows = [(name, system["per_source"]) for name, system in scores["systems"].items() if "per_source" in system]
+    if not rows:
+        return []
+    sources = list(rows[0][1])
+    lines = ["### Seed articles and written articles apart", "",
+             "The same pooled predictions, scored on the paragraphs of each source: micro F, and F per label "
+             f"({', '.join(LABELS)}).", "",
+             "| system | " + " | ".join(f"{src} ({rows[0][1][src]['paragraphs']} paragraphs)" for src in sources) + " |",
+             "| --- | " + " | ".join("---" for _ in sources) + " |"]
+    for name, parts in rows:
+        cells = []
+        for src in sources:
+            per_label = " / ".join(f"{parts[src]['per_label_f'][label]:.2f}" for label in LABELS)
+            cells.append(f"{parts[src]['f']:.3f} ({per_label})")
+        lines.append(f"| {SYSTEM_NAMES.get(name, name)} | " + " | ".join(cells) + " |")
+    return lines + [""]
+
+
 def results_markdown(metrics_dir: Path, top_errors: int = 30) -> str:
     metrics_dir = Path(metrics_dir)
     scores, errors = load(metrics_dir / "scores.json"), load(metrics_dir / "errors.json")
@@ -176,9 +196,11 @@ def results_markdown(metrics_dir: Path, top_errors: int = 30) -> str:
     parts = ["## Results", ""]
     if scores is None:
         return "\n".join(parts + ["Not measured yet: run `spacy project run evaluate-all`."])
-    intro = (f"Leave-one-article-out cross-validation over the {scores['paragraphs']} gold paragraphs: every system "
-             "predicts each article with nothing learned from it, and the predictions of the five held-out articles "
-             f"are pooled. 95% intervals: {scores['bootstrap']} bootstrap resamples of the paragraphs.")
+    folds = list(scores["systems"][scores["main"]]["per_fold_f"])
+    intro = (f"Cross-validation over the {scores['paragraphs']} gold paragraphs, one fold per seed article and per "
+             f"topic batch of the written articles ({len(folds)} folds: {', '.join(folds)}): every system predicts "
+             "each fold with nothing learned from it, and the predictions of the held-out folds are pooled. 95% "
+             f"intervals: {scores['bootstrap']} bootstrap resamples of the paragraphs.")
     if cv:
         intro += cv_settings(cv)
     if cv_ablated:
@@ -186,23 +208,24 @@ def results_markdown(metrics_dir: Path, top_errors: int = 30) -> str:
     parts += [intro, "", "Reproduce: `spacy project run evaluate-all` (then `spacy project run report`).", "",
               "### Systems side by side (`training/metrics/scores.json`)", "", systems_table(scores), "",
               "### The trained pipeline per label", "", per_label_table(scores["systems"][scores["main"]]), "",
+              *source_section(scores),
               "### Recall on names in a list and names in none", "",
               "A name the gazetteer or the patterns hold is found whatever the model learned; tomorrow's news is "
               "full of names no list holds. A gold mention is *in a list* when its normalised text (simplified "
               "script, case-folded, no spaces) is an entry of a list its fold's pipeline uses. *Lists ablated*: "
-              "every entry naming a mention of the held-out article is removed from that fold's lists "
+              "every entry naming a mention of the held-out fold is removed from that fold's lists "
               "(`cross-validate --ablate-lists`), so all its names are in none. Recall (mentions in brackets):", "",
               list_table(scores), "",
               "### Recall on seen and unseen names", "",
-              "A gold mention is *seen* when its exact text is a gold mention in one of the fold's training "
-              "articles; recall (mentions in brackets):", "", novelty_table(scores), ""]
+              "A gold mention is *seen* when its exact text is a gold mention in the fold's training "
+              "data (the other folds); recall (mentions in brackets):", "", novelty_table(scores), ""]
     if errors:
         parts += ["### Error analysis (`training/metrics/errors.json`, `confusion.png`, `compare.html`)", "",
                   errors_tables(errors, top_errors), ""]
     if curve:
         parts += ["### Learning curve (`training/metrics/learning_curve.json`, `learning_curve.png`)", "",
                   "Same folds" + (", lists ablated" if cv_ablated else "") + "; each fold trains on a fixed random "
-                  "share of the other articles' paragraphs.", "",
+                  "share of the other folds' paragraphs.", "",
                   curve_table(curve), ""]
     msra = load(metrics_dir / "msra.json")
     if msra:

@@ -95,9 +95,16 @@ def score_system(records: list[GoldRecord], predictions: dict[str, dict[str, Any
         result["per_label"][label] = {**rounded(prf(c, [label])), "ci95": intervals[label], "support": c["gold"][label]}
     by_fold: dict[str, list] = defaultdict(list)
     for r in records:
-        by_fold[str(predictions[r.id].get("fold", r.article))].append((r.spans, predictions[r.id]["label"]))
+        by_fold[str(predictions[r.id].get("fold", r.fold))].append((r.spans, predictions[r.id]["label"]))
     fold_f = {fold: round(prf(counts(p), LABELS)["f"], 4) for fold, p in sorted(by_fold.items())}
     result["per_fold_f"] = fold_f
+    by_source: dict[str, list] = defaultdict(list)
+    for r in records:
+        by_source[r.meta.get("source", "seeds")].append((r.spans, predictions[r.id]["label"]))
+    if len(by_source) > 1:  # the seed articles and the articles written for the project, apart
+        result["per_source"] = {name: {**rounded(prf(counts(p), LABELS)),
+                                       "per_label_f": {label: round(prf(counts(p), [label])["f"], 4) for label in LABELS},
+                                       "paragraphs": len(p)} for name, p in sorted(by_source.items())}
     result["recall_by_novelty"] = seen_unseen_recall(records, predictions)
     if in_list is not None:
         result["recall_by_list"] = list_recall(records, predictions, in_list)
@@ -124,12 +131,12 @@ def split_recall(records: list[GoldRecord], predictions: dict[str, dict[str, Any
 
 def seen_unseen_recall(records: list[GoldRecord], predictions: dict[str, dict[str, Any]]) -> dict[str, Any]:
     """Recall per label, split by whether a gold mention's text occurs as a gold mention in the
-    other articles (its fold's training data: "seen") or not ("unseen")."""
+    other folds (its fold's training data: "seen") or not ("unseen")."""
     surfaces: dict[str, set[str]] = defaultdict(set)
     for r in records:
-        surfaces[r.article].update(r.text[s:e] for s, e, _ in r.spans)
-    training = {held: set().union(*(v for article, v in surfaces.items() if article != held)) for held in surfaces}
-    return split_recall(records, predictions, lambda r, span: "seen" if r.text[span[0]:span[1]] in training[r.article]
+        surfaces[r.fold].update(r.text[s:e] for s, e, _ in r.spans)
+    training = {held: set().union(*(v for fold, v in surfaces.items() if fold != held)) for held in surfaces}
+    return split_recall(records, predictions, lambda r, span: "seen" if r.text[span[0]:span[1]] in training[r.fold]
                         else "unseen", ("seen", "unseen"))
 
 

@@ -41,16 +41,16 @@ def script_test(gold: Path, paragraphs: Path, cv_dir: Path, output: Path) -> dic
     from .. import spacy_code  # noqa: F401  (registers what the fold models' configs name)
 
     records = load_gold(gold, paragraphs)
-    missing = [path for path in (fold_model_path(cv_dir, a) for a in sorted({r.article for r in records}))
+    missing = [path for path in (fold_model_path(cv_dir, a) for a in sorted({r.fold for r in records}))
                if not path.is_dir()]
     if missing:
         raise ChipNerError(f"No fold models in {cv_dir}", [Problem(path, "no such model") for path in missing],
                            "Run cross-validate first: spacy project run cross-validate")
     rows: list[dict[str, Any]] = []
     changed = 0
-    for article in sorted({r.article for r in records}):
+    for article in sorted({r.fold for r in records}):
         nlp = spacy.load(fold_model_path(cv_dir, article))
-        held = [r for r in records if r.article == article]
+        held = [r for r in records if r.fold == article]
         texts = [other_script(r.text) for r in held]
         changed += sum(t != r.text for t, r in zip(texts, held))
         for record, doc in zip(held, nlp.pipe(texts)):
