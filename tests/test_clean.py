@@ -272,3 +272,15 @@ def test_a_written_article_needs_its_meta_file_and_its_own_id(tmp_path):
     write_article(folder, "003_clash", ["一段文字。"])
     with pytest.raises(ChipNerError, match=r"\['003'\] are seed articles too"):
         clean(ROOT / "seeds", tmp_path / "p.jsonl", written_dir=folder)
+
+
+def test_a_written_article_with_cr_line_endings_gets_each_paragraphs_own_meta(tmp_path):
+    folder = written_folder(tmp_path)
+    (folder / "101_a.txt").write_text("澜芯科技发布LX-300芯片。\r创始人闫嘉禾表示，公司获得3亿元融资。\r", encoding="utf-8")
+    (folder / "101_a.meta.jsonl").write_text(
+        json.dumps({"line": 1, "fictional": True, "checked": []}) + "\n"
+        + json.dumps({"line": 2, "fictional": False, "checked": ["https://example.invalid/a"]}) + "\n", encoding="utf-8")
+    clean(ROOT / "seeds", tmp_path / "p.jsonl", written_dir=folder)
+    records = {json.loads(line)["id"]: json.loads(line) for line in (tmp_path / "p.jsonl").read_text(encoding="utf-8").splitlines()}
+    assert (records["101-p000"]["fictional"], records["101-p001"]["fictional"]) == (True, False)
+    assert records["101-p001"]["checked"] == ["https://example.invalid/a"]

@@ -13,6 +13,7 @@ seed's batch is its article.
 """
 from __future__ import annotations
 
+import bisect
 import re
 import unicodedata
 from collections import Counter
@@ -168,11 +169,13 @@ def duplicate_key(text: str) -> str:
 
 def clean_article(seed_path: Path, rules: list[BoilerplateRule], report: CleanReport,
                   seen: dict[str, str], dropped: list[dict[str, Any]], batch: str = "",
-                  meta: Optional[dict[int, dict[str, Any]]] = None) -> list[Paragraph]:
-    """`meta` (written articles): the sidecar's record per 1-based line number."""
+                  meta_path: Optional[Path] = None) -> list[Paragraph]:
+    """`meta_path` (written articles): the sidecar with a record per paragraph line."""
     raw = read_seed(seed_path, report)
     article = seed_path.name.split("_")[0]
     spans = split_paragraphs(raw)
+    lines = paragraph_lines(raw, spans)
+    meta = None if meta_path is None else read_meta(meta_path, seed_path, lines)
     texts = []
     repair_counts = []
     for start, end in spans:
@@ -198,20 +201,25 @@ def clean_article(seed_path: Path, rules: list[BoilerplateRule], report: CleanRe
             report.unrepaired.append(f"{pid} offset {match.start()}: {match.group()!r}")
         report.kept_per_article[article] += 1
         report.chars_per_article[article] += len(text)
-        written = None if meta is None else meta[raw.count("\n", 0, start) + 1]
+        written = None if meta is None else meta[lines[i]]
         paragraphs.append(Paragraph(pid, article, seed_path.name, start, end, text, repair_counts[i], batch, written))
     return paragraphs
 
 
-def read_meta(path: Path, text_path: Path) -> dict[int, dict[str, Any]]:
-    """A written article's sidecar: exactly one record for each of its non-blank lines."""
+def paragraph_lines(text: str, spans: list[tuple[int, int]]) -> list[int]:
+    """The 1-based line number of each paragraph span, counting every line ending `split_paragraphs` splits on."""
+    ends = [match.end() for match in LINE_END.finditer(text)]
+    return [bisect.bisect_right(ends, start) + 1 for start, _ in spans]
+
+
+def read_meta(path: Path, text_path: Path, lines: list[int]) -> dict[int, dict[str, Any]]:
+    """A written article's sidecar: exactly one record for each of its paragraph `lines`."""
     if not path.exists():
         raise ChipNerError("Written article without its meta file", [Problem(text_path, f"{path.name} is missing")],
                            "Write one {\"line\", \"fictional\", \"checked\"} record per paragraph line.")
-    lines = [n for n, line in enumerate(LINE_END.split(read_utf8(text_path).lstrip(BOM)), start=1) if line.strip()]
-    problems, meta = [], {}
+    problems, meta, wanted = [], {}, set(lines)
     for line_no, record in read_jsonl(path):
-        reason = meta_problem(record, set(lines), meta)
+        reason = meta_problem(record, wanted, meta)
         if reason:
             problems.append(Problem(path, reason, line=line_no))
         else:
@@ -311,8 +319,8 @@ def clean(seeds_dir: Path, output: Path, *, dropped_output: Optional[Path] = Non
                                "Number written articles from 101.")
         batch_of = read_batches(written_dir, [p.name.split("_")[0] for p in written])
         for path in written:
-            meta = read_meta(path.with_name(path.stem + ".meta.jsonl"), path)
-            paragraphs.extend(clean_article(path, rules, report, seen, dropped, batch_of[path.name.split("_")[0]], meta))
+            paragraphs.extend(clean_article(path, rules, report, seen, dropped, batch_of[path.name.split("_")[0]],
+                                            path.with_name(path.stem + ".meta.jsonl")))
     outputs = {output: jsonl_text(p.to_record() for p in paragraphs)}
     if dropped_output is not None:
         outputs[dropped_output] = jsonl_text(dropped)
