@@ -59,6 +59,8 @@ def test_a_record_describes_only_its_own_example(server, project, example, expec
 
 def test_a_pending_record_is_no_base_to_merge_against():
     assert synced_spans(record(state="pending"), URL, "proj", 7) is None
+    assert describes(record(example=None, state="pending"), URL, "proj", 7)  # written before doccano gave the id
+    assert synced_spans(record(example=None, state="pending"), URL, "proj", 7) is None
     assert synced_spans(None, URL, "proj", 7) is None
 
 

@@ -156,8 +156,8 @@ def resume(api: DoccanoAPI, state: SyncState, report: PushReport, labels: dict[s
            example: dict[str, Any], record: Optional[dict[str, Any]]) -> bool:
     """Finish an example an interrupted push left half-made (its spans a part of what was being
     pushed, and nobody marked it done); False if it is anything else, which is left alone."""
-    pending = record is not None and record.get("state") == PENDING and record.get("example") in (None, example["id"])
-    if not pending or not describes(record, api.url, project, None) or example.get("is_confirmed"):
+    if not describes(record, api.url, project, example["id"]) or record.get("state") != PENDING \
+            or example.get("is_confirmed"):
         return False
     text, intended = example["text"], [tuple(s) for s in record["label"]]
     if text != record["text"]:

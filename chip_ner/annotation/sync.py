@@ -67,14 +67,15 @@ def base_record(pid: str, text: str, spans: list[Span], project: str, *, server:
             "example": example, "state": state}
 
 
-def describes(record: Optional[dict[str, Any]], server: str, project: str, example: Optional[int]) -> bool:
-    """Whether a base record is about this very example (records written before the server and
-    example were recorded match on the project alone)."""
+def describes(record: Optional[dict[str, Any]], server: str, project: str, example: int) -> bool:
+    """Whether a base record is about this very example. Records written before the server and
+    example were recorded match on the project alone, and so does a `pending` record written
+    before doccano gave the example its id."""
     if record is None or record.get("project") != project:
         return False
     if "server" in record and record["server"].rstrip("/") != server.rstrip("/"):
         return False
-    return "example" not in record or example is None or record["example"] == example
+    return record.get("example") in (None, example)
 
 
 def synced_spans(record: Optional[dict[str, Any]], server: str, project: str, example: int) -> Optional[list[Span]]:
