@@ -107,12 +107,6 @@ def processes_of(root):
                     found.append(int(entry))
         except OSError:
             continue
-    return [pid for pid in found if not zombie(pid)]
+    from chip_ner.annotation.doccano_server import process_start_time
 
-
-def zombie(pid):
-    try:
-        with open(f"/proc/{pid}/stat") as handle:
-            return handle.read().rsplit(")", 1)[1].split()[0] == "Z"
-    except OSError:
-        return True
+    return [pid for pid in found if process_start_time(pid) is not None]  # None: gone, or a zombie

@@ -9,6 +9,7 @@ from pathlib import Path
 import pytest
 from test_extract import build_pipeline, make_archive, pipe_rows
 
+from chip_ner.evaluation.benchmark_scale import process_tree
 from chip_ner.extract.local import extract, read_rows
 from chip_ner.extract.spark import extract_spark, spark_session
 
@@ -45,22 +46,6 @@ def test_spark_gives_the_rows_and_rejects_of_the_local_engine(spark, setup, part
     assert (report.paragraphs, report.entities, report.rejects) == (len(paragraphs), len(local_rows), 8)
     if partition_by is not None:
         assert {p.name.split("=")[0] for p in output.iterdir() if p.is_dir()} == {partition_by}
-
-
-def process_tree(root_pid):
-    children = {}
-    for stat in Path("/proc").glob("[0-9]*/stat"):
-        try:
-            fields = stat.read_text().rsplit(")", 1)[1].split()
-        except OSError:
-            continue
-        children.setdefault(int(fields[1]), []).append(int(stat.parent.name))
-    tree, todo = [], [root_pid]
-    while todo:
-        pid = todo.pop()
-        tree.append(pid)
-        todo += children.get(pid, [])
-    return tree
 
 
 def listening_addresses(pids):
