@@ -6,7 +6,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from pathlib import Path
-from typing import TYPE_CHECKING, Any, Iterable, Iterator, Optional
+from typing import TYPE_CHECKING, Any, Iterable, Iterator, Optional, Sized
 
 from . import LABELS
 from .errors import ChipNerError, Problem
@@ -44,7 +44,7 @@ def is_offset(value: Any) -> bool:
     return isinstance(value, int) and not isinstance(value, bool)
 
 
-def require_records(path: Path, records: list[Any], hint: str) -> None:
+def require_records(path: Path, records: Sized, hint: str) -> None:
     """An empty input is an error: a step run on it would report a vacuous result (F1 1.000)
     or overwrite a good output with an empty one."""
     if not records:
@@ -80,7 +80,7 @@ def load_paragraphs(path: Path) -> dict[str, dict[str, Any]]:
     raise_unreadable(path, unreadable)
     if problems:
         raise ChipNerError(f"Invalid paragraphs in {path}", problems, "Rerun: spacy project run clean")
-    require_records(path, list(records), "Rerun: spacy project run clean")
+    require_records(path, records, "Rerun: spacy project run clean")
     return records
 
 
@@ -188,7 +188,7 @@ def iter_gold(path: Path, paragraphs: dict[str, dict[str, Any]], require_all: bo
         seen[record.id] = line
         yield record
     raise_unreadable(path, unreadable)
-    require_records(path, [None] * min(lines, 1), "Export the annotations again (doccano JSONL, one record a line).")
+    require_records(path, range(lines), "Export the annotations again (doccano JSONL, one record a line).")
     if require_all and not problems and len(seen) < len(paragraphs):
         missing = [pid for pid in paragraphs if pid not in seen]
         problems.append(Problem(path, f"{len(missing)} cleaned paragraphs have no gold record: {', '.join(missing[:10])}"))
