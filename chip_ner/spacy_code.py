@@ -2,4 +2,4 @@
 shipped pipeline components and tokenizer, and the `[initialize]` readers and augmenter).
 `spacy package` ships only the files of `chip_ner/pipeline/` (see project.yml)."""
 from chip_ner.config_code import augment, msra_corpus, readers, versions  # noqa: F401
-from chip_ner.pipeline import canonical, money, ner, person, spans, tok2vec, tokenizer  # noqa: F401
+from chip_ner.pipeline import canonical, lists, money, ner, person, spans, tok2vec, tokenizer  # noqa: F401

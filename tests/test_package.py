@@ -14,6 +14,10 @@ from chip_ner.evaluation.check_spans import generated_texts
 
 SKIPPED = {"pre-annotate", "agreement", "validate"}  # corpus checks, tested in test_project.py
 TRAIN_OVERRIDES = ["--training.max_steps", "200", "--training.eval_frequency", "100"]
+# the PERSON component on a few MSRA sentences only: enough to be sourced, packaged and loaded
+PERSON_OVERRIDES = ["--training.max_steps", "20", "--training.eval_frequency", "20", "--corpora.train.limit", "500",
+                    "--corpora.train.dev", "50"]
+OVERRIDES = {"train": TRAIN_OVERRIDES, "train-person": PERSON_OVERRIDES}
 UNSEEN = "据路透社报道，英伟达将向台积电订购更多H200芯片，金额约为30亿美元，黄仁勋对此表示乐观，高级分析师王小明认为需求强劲。"
 
 
@@ -33,7 +37,7 @@ def project(tmp_path_factory):
     config = load_project_config(project_dir)
     commands = {c["name"]: c for c in config["commands"]}
     for step in [s for s in config["workflows"]["all"] if s not in SKIPPED]:
-        run_command(project_dir, commands[step], TRAIN_OVERRIDES if step == "train" else ())
+        run_command(project_dir, commands[step], OVERRIDES.get(step, ()))
     return project_dir, config["vars"]
 
 
@@ -59,7 +63,7 @@ def test_wheel_installs_and_loads_in_a_fresh_venv(project, tmp_path):
         "import json, spacy\n"
         f"nlp = spacy.load({name!r})\n"
         f"doc = nlp({UNSEEN!r})\n"
-        "print(json.dumps({'meta': nlp.meta, 'ents': [[e.start_char, e.end_char, e.label_, e.text] for e in doc.ents],\n"
+        "print(json.dumps({'meta': nlp.meta, 'pipes': nlp.pipe_names, 'ents': [[e.start_char, e.end_char, e.label_, e.text] for e in doc.ents],\n"
         "                  'ids': {e.text: e.id_ for e in doc.ents}, 'money': [e._.money for e in doc.ents if e.label_ == 'MONEY']}))\n"
     )
     result = subprocess.run([str(python), "-c", script], capture_output=True, text=True, cwd=tmp_path)
@@ -67,6 +71,10 @@ def test_wheel_installs_and_loads_in_a_fresh_venv(project, tmp_path):
     output = json.loads(result.stdout.strip().splitlines()[-1])
     assert output["meta"]["name"] == variables["package_name"] and output["meta"]["version"] == version
     assert set(output["meta"]["labels"]["ner"]) == {"CHIP", "COMPANY", "MONEY", "PERSON"}
+    # the MSRA PERSON component travels frozen after the main NER and the lists' names, and the meta names its corpus
+    assert output["pipes"].index("person_ner") == output["pipes"].index("chip_ner_merge_lists") + 1
+    assert output["pipes"].index("chip_ner_merge_lists") == output["pipes"].index("ner") + 1
+    assert any(source["name"].startswith("MSRA") for source in output["meta"]["sources"])
     assert output["ents"], "the packaged model found no entity"
     for start, end, label, text in output["ents"]:
         assert 0 <= start < end <= len(UNSEEN) and UNSEEN[start:end] == text

@@ -39,15 +39,26 @@ def test_a_misaligned_name_is_an_error():
         people_example(NLP, {"text": "ab李鹏", "label": [[1, 4, "PERSON"]]})
 
 
-@pytest.mark.parametrize("name,before", [("char_latin_cues_person", "ner"), ("char_latin_cues_person_gap", "chip_ner_money"),
-                                         ("char_latin_cues_person_gap_filter", "chip_ner_person_filter")])
-def test_the_experiment_configs_source_the_person_model_frozen(name, before):
-    config = load_config(ROOT / "configs" / "experiments" / f"{name}.cfg", interpolate=False)
+@pytest.mark.parametrize("path,before", [
+    ("configs/char_latin_cues_merge_person.cfg", "chip_ner_money"),  # the packaged pipeline
+    ("configs/experiments/char_latin_cues_person.cfg", "ner"),
+    ("configs/experiments/char_latin_cues_person_gap.cfg", "chip_ner_money"),
+    ("configs/experiments/char_latin_cues_person_gap_filter.cfg", "chip_ner_person_filter")])
+def test_the_configs_source_the_person_model_frozen(path, before):
+    config = load_config(ROOT / path, interpolate=False)
     pipeline = config["nlp"]["pipeline"]
     assert pipeline[pipeline.index("person_ner") + 1] == before
     assert pipeline.index("person_ner") > pipeline.index("chip_ner_person_cues")
     assert config["components"]["person_ner"] == {"source": "${paths.person}"}
+    assert config["paths"]["person"] == "training/person/model-best"  # what train-person writes
     assert config["training"]["frozen_components"] == ["person_ner"]
-    person = load_config(ROOT / "configs" / "experiments" / "person_msra.cfg", interpolate=False)
+    person = load_config(ROOT / "configs" / "person_msra.cfg", interpolate=False)
     assert person["nlp"]["pipeline"] == ["person_ner"]
     assert person["components"]["person_ner"]["model"]["tok2vec"]["@architectures"] == "spacy.Tok2Vec.v2"  # own, no listener
+
+
+def test_the_packaged_pipeline_runs_the_person_model_after_the_lists_are_merged():
+    pipeline = load_config(ROOT / "configs" / "char_latin_cues_merge_person.cfg", interpolate=False)["nlp"]["pipeline"]
+    order = ["entity_ruler", "chip_ner_person_cues", "chip_ner_hold_lists", "ner", "chip_ner_merge_lists", "person_ner",
+             "chip_ner_money", "chip_ner_span_rules", "chip_ner_canonical"]
+    assert [name for name in pipeline if name in order] == order

@@ -1,6 +1,6 @@
 """Keep only the confident names of the MSRA-trained PERSON component (issue 10, a candidate).
 
-`person_ner` (configs/experiments/person_msra.cfg) learnt people from People's Daily: it knows
+`person_ner` (configs/person_msra.cfg) learnt people from People's Daily: it knows
 Chinese names well and chip news poorly (it calls `亚马逊` or `谷歌雲` a person, and has never seen
 a Latin name). Two components around it keep only its confident names:
 `chip_ner_ents_snapshot` (just before it) notes the entities already on the Doc, and

@@ -1,4 +1,4 @@
-"""PERSON figures for issue 10's separate PERSON component (`configs/experiments/person_msra.cfg`).
+"""PERSON figures for issue 10's separate PERSON component (`configs/person_msra.cfg`).
 
 For any pipeline directory (the PERSON model alone, or a fold model of cross-validation that
 sources it): PERSON P/R/F on the MSRA test sentences (exact spans, `msra.measure`, the scorer of

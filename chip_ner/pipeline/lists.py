@@ -1,0 +1,98 @@
+"""Let the NER extend a name the lists hold to the longer name the text writes.
+
+The entity_ruler sets the names of the patterns and the gazetteer before the NER, and spaCy's
+NER keeps entities already on a Doc. A listed name inside a longer unlisted one then cuts it
+up: with `中芯`, `SK` and `海力士` listed, `中芯国际` and `SK海力士` came out as pieces, as did
+`Maia` in `Maia 200` and `联想` in `联想之星`, though the NER alone found the whole names (it
+is trained on the gold alone and never sees ruler entities in training).
+
+`chip_ner_hold_lists` (after the PERSON cues, before the NER) moves the ruler's entities of
+`labels` from `doc.ents` into `doc.spans[SPANS_KEY]`, so the NER predicts them freely.
+`chip_ner_merge_lists` (right after the NER) puts them back: an NER entity wins over the held
+spans it overlaps only if it contains every one of them and has their label (an extension:
+`SK海力士` over `SK` + `海力士`), and what it adds on either side is not a single Chinese
+character; otherwise each held span wins and the NER entities it overlaps are dropped. Entities of other labels (the PERSON cues) stay on the Doc throughout, so the NER
+still fills in around them. Self-contained (spaCy only), so `spacy package --code` can ship it.
+"""
+from __future__ import annotations
+
+import unicodedata
+from typing import Iterable
+
+from spacy.language import Language
+from spacy.tokens import Doc, Span
+
+SPANS_KEY = "chip_ner_lists"
+HELD_LABELS = ("CHIP", "COMPANY")
+
+
+def overlaps(a: Span, b: Span) -> bool:
+    return a.start < b.end and b.start < a.end
+
+
+def is_han(char: str) -> bool:
+    return unicodedata.name(char, "").startswith("CJK ")
+
+
+def one_han_character(text: str) -> bool:
+    return len(text) == 1 and is_han(text)
+
+
+def extends(ent: Span, held: Iterable[Span]) -> bool:
+    """Does `ent` contain each of the held spans it overlaps, with their label, and more? Not
+    when what it adds on a side is one Chinese character: in cross-validation such additions were
+    the words around a listed name (`亚马逊会`, `自軟銀`, `路透報`), and names grow by words
+    (`中芯国际`, `腾讯投资`, `三星證券`) or by a Latin or digit token (`MTIA 450`, `天玑9500s`)."""
+    overlapping = [span for span in held if overlaps(ent, span)]
+    if not overlapping or not all(
+            span.label == ent.label and ent.start <= span.start and span.end <= ent.end and len(span) < len(ent)
+            for span in overlapping):
+        return False
+    text, base = ent.doc.text, ent.start_char
+    left = text[base:min(span.start_char for span in overlapping)].strip()
+    right = text[max(span.end_char for span in overlapping):ent.end_char].strip()
+    return not (one_han_character(left) or one_han_character(right))
+
+
+def merged(ents: list[Span], held: list[Span]) -> list[Span]:
+    """The Doc's entities after the NER plus the held list spans, by the rule above."""
+    winners = [ent for ent in ents if extends(ent, held)]
+    kept = winners + [ent for ent in ents if not any(overlaps(ent, span) for span in held)]
+    kept += [span for span in held if not any(overlaps(span, ent) for ent in winners)]
+    return sorted(kept, key=lambda span: span.start)
+
+
+class HoldLists:
+    """Moves the entities of `labels` from doc.ents into doc.spans[SPANS_KEY]."""
+
+    def __init__(self, labels: Iterable[str]):
+        self.labels = frozenset(labels)
+
+    def __call__(self, doc: Doc) -> Doc:
+        ents = list(doc.ents)
+        doc.spans[SPANS_KEY] = [ent for ent in ents if ent.label_ in self.labels]
+        doc.ents = [ent for ent in ents if ent.label_ not in self.labels]  # the rest O, which the NER may still label
+        return doc
+
+
+def merge_lists(doc: Doc) -> Doc:
+    held = list(doc.spans.get(SPANS_KEY, []))
+    if held:
+        doc.ents = merged(list(doc.ents), held)
+    return doc
+
+
+def make_hold_lists(nlp: Language, name: str, labels: list[str]) -> HoldLists:
+    return HoldLists(labels)
+
+
+def make_merge_lists(nlp: Language, name: str):
+    return merge_lists
+
+
+# The project's file and the wheel's copy of it may both be imported in one process (spaCy
+# raises E004 for a second, different function under one name); they are the same code.
+if not Language.has_factory("chip_ner_hold_lists"):
+    Language.factory("chip_ner_hold_lists", func=make_hold_lists, default_config={"labels": list(HELD_LABELS)})
+if not Language.has_factory("chip_ner_merge_lists"):
+    Language.factory("chip_ner_merge_lists", func=make_merge_lists)
