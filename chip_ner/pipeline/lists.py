@@ -11,8 +11,9 @@ is trained on the gold alone and never sees ruler entities in training).
 `chip_ner_merge_lists` (right after the NER) puts them back: an NER entity wins over the held
 spans it overlaps only if it contains every one of them and has their label (an extension:
 `SK海力士` over `SK` + `海力士`), and what it adds on either side is not a single Chinese
-character; otherwise each held span wins and the NER entities it overlaps are dropped. Entities of other labels (the PERSON cues) stay on the Doc throughout, so the NER
-still fills in around them. Self-contained (spaCy only), so `spacy package --code` can ship it.
+character; otherwise each held span wins and the NER entities it overlaps are dropped.
+Entities of other labels (the PERSON cues) stay on the Doc throughout, so the NER still fills
+in around them. Self-contained (spaCy only), so `spacy package --code` can ship it.
 """
 from __future__ import annotations
 
