@@ -149,12 +149,16 @@ def load_msra(path: Path) -> list[tuple[str, list[Span]]]:
     return [(r["text"], [tuple(s) for s in r["label"] if s[2] == "PERSON"]) for _, r in read_jsonl(path)]
 
 
+def people_in(nlp) -> Callable[[list[str]], list[list[Span]]]:
+    """The PERSON entities `nlp` finds in each text."""
+    return lambda texts: [[(e.start_char, e.end_char, "PERSON") for e in doc.ents if e.label_ == "PERSON"]
+                          for doc in nlp.pipe(texts, batch_size=256)]
+
+
 def spacy_people(package: str) -> Callable[[list[str]], list[list[Span]]]:
     import spacy
 
-    nlp = spacy.load(package)
-    return lambda texts: [[(e.start_char, e.end_char, "PERSON") for e in doc.ents if e.label_ == "PERSON"]
-                          for doc in nlp.pipe(texts, batch_size=256)]
+    return people_in(spacy.load(package))
 
 
 def tagged_people(cut: Callable[[str], Iterable[tuple[str, str]]], tags: set[str]) -> Callable[[list[str]], list[list[Span]]]:

@@ -19,7 +19,7 @@ from typing import Any, Callable, Optional
 
 from ..io import read_jsonl, write_json
 from ..records import Span, load_gold
-from .msra import load_msra, measure
+from .msra import load_msra, measure, people_in
 from .score import counts, prf
 
 
@@ -39,13 +39,7 @@ def people_of(model: str, component_names: Optional[set[str]] = None) -> Callabl
         nlp = spacy.load(model)
         if component_names is not None:
             with_filter(nlp, component_names)
-
-        def predict(texts: list[str]) -> list[list[Span]]:
-            result = []
-            for doc in nlp.pipe(texts, batch_size=256):
-                result.append([(e.start_char, e.end_char, "PERSON") for e in doc.ents if e.label_ == "PERSON"])
-            return result
-        return predict
+        return people_in(nlp)
     return make
 
 
@@ -91,8 +85,7 @@ def repredict(workdir: Path, gold: Path, paragraphs: Path, output: Path, names: 
     from .. import spacy_code  # noqa: F401
     from ..candidates import bigram_embed  # noqa: F401  (person models with bigram features)
     from ..io import write_jsonl
-    from ..records import entity_spans
-    from .cross_validate import article_folds
+    from .cross_validate import article_folds, predict
     from .training import fold_model_path
 
     rows = []
@@ -103,8 +96,7 @@ def repredict(workdir: Path, gold: Path, paragraphs: Path, output: Path, names: 
         if names is not None:
             with_filter(nlp, names)
         extra = {"fraction": 1.0, **({"ablated": True} if ablated else {})}
-        rows += [{"id": r.id, "article": r.article, "fold": held_out, **extra, "label": [list(s) for s in spans]}
-                 for r, spans in zip(test, entity_spans(nlp, (r.text for r in test)))]
+        rows += predict(nlp, test, held_out, extra)
     write_jsonl(output, rows)
     return len(rows)
 
