@@ -562,6 +562,8 @@ def extract_cli(
     rows_per_task: int = typer.Option(1000, min=1, help="Spark: paragraphs per task (partition)"),
     spark_ui: bool = typer.Option(False, help="Spark: turn the web UI on (127.0.0.1 on a local master)"),
     conf: list[str] = typer.Option([], callback=parse_conf, help="Spark: extra KEY=VALUE setting (repeat)"),
+    class_archive: bool = typer.Option(True, help="Spark, local master: map the driver JVM's classes from an archive "
+                                                  "in ~/.cache/chip-ner/spark (the first run writes it)"),
 ):
     """Entities of every paragraph in an archive, one row each, on this machine or on Spark;
     resumable, and every rejected line or file listed. Exit code 3: finished, with rejects."""
@@ -572,7 +574,8 @@ def extract_cli(
         report = extract_spark(input, output, model=model, partition_by=partition_by, master=master,
                                batch_size=batch_size, rows_per_task=rows_per_task, text_field=text_field,
                                id_field=id_field, rejects=rejects, overwrite=overwrite, ui=spark_ui,
-                               conf=dict(item.partition("=")[::2] for item in conf))
+                               conf=dict(item.partition("=")[::2] for item in conf),
+                               class_cache="auto" if class_archive else None)
     else:
         from .extract.local import extract
 
@@ -614,7 +617,8 @@ def benchmark_scale_cli(
     rows = [[engine, m["peak_mb_1x"], m["peak_mb_10x"], m["ratio"]] for engine, m in result["memory_flat"].items()]
     msg.table(rows, header=["engine (sum of process peaks)", "MB, 1x input", "MB, 10x input", "ratio"], divider=True)
     msg.good(f"{result['paragraphs']:,} paragraphs, {result['characters']:,} characters, {result['entities']:,} "
-             f"entities; rows identical across engines: {result['identical_rows']}; wrote {output}")
+             f"entities; rows identical across engines: {result['identical_rows']}; Spark's class archive: "
+             f"{result['spark_class_archive']}; wrote {output}")
 
 
 @command("fetch-msra")

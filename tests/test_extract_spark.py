@@ -2,6 +2,8 @@
 and nothing listens beyond 127.0.0.1 while a job runs. One SparkSession for the module."""
 import os
 import shutil
+import subprocess
+import sys
 import threading
 import time
 from pathlib import Path
@@ -11,7 +13,8 @@ from test_extract import build_pipeline, make_archive, pipe_rows
 
 from chip_ner.evaluation.benchmark_scale import process_tree
 from chip_ner.extract.local import extract, read_rows
-from chip_ner.extract.spark import extract_spark, spark_session
+from chip_ner.extract.spark import (class_archive_options, class_archive_path, extract_spark, finish_class_archive,
+                                    spark_session)
 
 pytest.importorskip("pyspark", reason="needs pyspark: pip install -e '.[test]'")
 if shutil.which("java") is None and not os.environ.get("JAVA_HOME"):
@@ -20,7 +23,7 @@ if shutil.which("java") is None and not os.environ.get("JAVA_HOME"):
 
 @pytest.fixture(scope="module")
 def spark():
-    session = spark_session("local[2]")
+    session = spark_session("local[2]", class_cache=None)  # the class archive is tested in child processes below
     yield session
     session.stop()
 
@@ -102,3 +105,53 @@ def test_nothing_listens_beyond_loopback_while_a_job_runs(spark, setup):
     assert samples >= 3 and sockets, "no listening socket seen while the job ran"
     assert all(is_loopback(address) for address, _ in sockets), sorted(sockets)
     assert not any(port == 4040 for _, port in sockets)  # the web UI is off
+
+
+def test_class_archive_options(tmp_path):
+    assert class_archive_options(None) == ("", None)
+    options, pending = class_archive_options(tmp_path / "cache")
+    partial, archive = pending
+    assert f"-XX:ArchiveClassesAtExit={partial}" in options and archive == class_archive_path(tmp_path / "cache")
+    assert partial.parent == archive.parent and partial != archive and (tmp_path / "cache").is_dir()
+    archive.write_bytes(b"x")
+    assert class_archive_options(tmp_path / "cache") == (
+        f"-XX:+IgnoreUnrecognizedVMOptions -XX:SharedArchiveFile={archive}", None)
+
+
+def test_a_failed_dump_leaves_no_archive(tmp_path, monkeypatch):
+    from pyspark import SparkContext
+
+    monkeypatch.setattr(SparkContext, "_gateway", None)  # no JVM: nothing was written
+    partial, archive = tmp_path / "a.jsa.1.partial", tmp_path / "a.jsa"
+    partial.write_bytes(b"half")
+    assert not finish_class_archive((partial, archive))
+    assert not partial.exists() and not archive.exists()
+
+
+CHILD = """
+import sys
+from pathlib import Path
+from pyspark import SparkContext
+from chip_ner.extract.spark import class_archive_path, spark_session
+session = spark_session("local[1]", class_cache=Path(sys.argv[1]))
+total = session.sparkContext.parallelize(range(10), 2).sum()
+maps = Path(f"/proc/{SparkContext._gateway.proc.pid}/maps").read_text()
+print(total, str(class_archive_path(Path(sys.argv[1]))) in maps)
+session.stop()
+"""
+
+
+def test_the_first_run_writes_the_class_archive_and_the_next_maps_it(tmp_path):
+    cache = tmp_path / "cache"
+
+    def run():
+        done = subprocess.run([sys.executable, "-c", CHILD, str(cache)], capture_output=True, text=True, timeout=300)
+        assert done.returncode == 0, done.stderr[-2000:]
+        assert "[warning][cds]" not in done.stdout + done.stderr
+        return done.stdout.split()
+
+    assert run() == ["45", "False"]
+    archives = list(cache.iterdir())
+    assert [a.name for a in archives] == [class_archive_path(cache).name] and archives[0].stat().st_size > 10_000_000
+    assert run() == ["45", "True"]  # the JVM mapped the archive
+    assert list(cache.iterdir()) == archives

@@ -1,10 +1,11 @@
-"""Let the NER extend a name the lists hold to the longer name the text writes.
+"""Hold entities aside while an NER predicts, then merge its predictions back by a rule.
 
-The entity_ruler sets the names of the patterns and the gazetteer before the NER, and spaCy's
-NER keeps entities already on a Doc. A listed name inside a longer unlisted one then cuts it
-up: with `中芯`, `SK` and `海力士` listed, `中芯国际` and `SK海力士` came out as pieces, as did
-`Maia` in `Maia 200` and `联想` in `联想之星`, though the NER alone found the whole names (it
-is trained on the gold alone and never sees ruler entities in training).
+**The NER may extend a name the lists hold to the longer name the text writes.** The
+entity_ruler sets the names of the patterns and the gazetteer before the NER, and spaCy's NER
+keeps entities already on a Doc. A listed name inside a longer unlisted one then cuts it up:
+with `中芯`, `SK` and `海力士` listed, `中芯国际` and `SK海力士` came out as pieces, as did `Maia`
+in `Maia 200` and `联想` in `联想之星`, though the NER alone found the whole names (it is trained
+on the gold alone and never sees ruler entities in training).
 
 `chip_ner_hold_lists` (after the PERSON cues, before the NER) moves the ruler's entities of
 `labels` from `doc.ents` into `doc.spans[SPANS_KEY]`, so the NER predicts them freely.
@@ -12,8 +13,25 @@ is trained on the gold alone and never sees ruler entities in training).
 spans it overlaps only if it contains every one of them and has their label (an extension:
 `SK海力士` over `SK` + `海力士`), and what it adds on either side is not a single Chinese
 character; otherwise each held span wins and the NER entities it overlaps are dropped.
-Entities of other labels (the PERSON cues) stay on the Doc throughout, so the NER still fills
-in around them. Self-contained (spaCy only), so `spacy package --code` can ship it.
+Entities of other labels (the PERSON cues, listed people) stay on the Doc throughout, so the
+NER still fills in around them; they are recorded in `doc.spans[PRESET_KEY]`.
+
+**The PERSON component (trained on 49,000 MSRA sentences) may correct the main NER's people.**
+`person_ner` used to run after the main NER on a Doc that already had its entities, so it could
+only fill gaps: where the main NER (trained on a few hundred chip-news paragraphs) had cut a
+name wrongly (`李舸摄`, `王平伍`), the better boundary was never considered.
+`chip_ner_hold_ents` (right before person_ner) moves every entity into `doc.spans[HELD_KEY]`, so
+person_ner predicts on a clean Doc; `chip_ner_merge_people` (right after it) puts them back and
+merges person_ner's PERSON spans:
+- a span that overlaps no entity is added (the old gap filling);
+- a span that overlaps only PERSON entities of the main NER replaces them (a boundary fix);
+- a span that overlaps anything else is dropped: a CHIP, COMPANY or MONEY entity, or any entity
+  that was on the Doc before the NER (a listed name in doc.spans[SPANS_KEY], a PERSON cue or a
+  listed person in doc.spans[PRESET_KEY]).
+Replacing COMPANY entities too was measured and dropped: the MSRA model reads transliterated
+company names as people (`戴爾`, `貝萊德`, `邁威爾`).
+
+Self-contained (spaCy only), so `spacy package --code` can ship it.
 """
 from __future__ import annotations
 
@@ -25,7 +43,9 @@ from spacy.language import Language
 from spacy.tokens import Doc, Span
 
 SPANS_KEY = "chip_ner_lists"
+PRESET_KEY = "chip_ner_preset"  # the entities left on the Doc for the NER to keep (PERSON cues, listed people)
 HELD_LABELS = ("CHIP", "COMPANY")
+HELD_KEY = "chip_ner_before_people"  # every entity, while person_ner predicts on a clean Doc
 
 
 def is_han(char: str) -> bool:
@@ -91,7 +111,7 @@ class HoldLists:
     def __call__(self, doc: Doc) -> Doc:
         ents = list(doc.ents)
         doc.spans[SPANS_KEY] = [ent for ent in ents if ent.label_ in self.labels]
-        doc.ents = [ent for ent in ents if ent.label_ not in self.labels]  # the rest O, which the NER may still label
+        doc.ents = doc.spans[PRESET_KEY] = [ent for ent in ents if ent.label_ not in self.labels]  # the NER keeps these
         return doc
 
 
@@ -99,6 +119,43 @@ def merge_lists(doc: Doc) -> Doc:
     held = list(doc.spans.get(SPANS_KEY, []))
     if held:
         doc.ents = merged(list(doc.ents), held)
+    return doc
+
+
+def hold_ents(doc: Doc) -> Doc:
+    doc.spans[HELD_KEY] = list(doc.ents)
+    doc.ents = []
+    return doc
+
+
+def span_keys(spans) -> set[tuple[int, int, str]]:
+    return {(span.start, span.end, span.label_) for span in spans}
+
+
+def merged_people(held: list[Span], people: list[Span], protected: set[tuple[int, int, str]]) -> list[Span]:
+    """The held entities with person_ner's `people` merged in by the module's rule."""
+    entities = SortedSpans(held)
+    replaced: set[tuple[int, int, str]] = set()
+    added = []
+    for person in people:
+        overlapping = entities.overlapping(person)
+        if not overlapping:
+            added.append(person)
+        elif all(ent.label_ == "PERSON" and (ent.start, ent.end, ent.label_) not in protected for ent in overlapping):
+            replaced |= span_keys(overlapping)
+            added.append(person)
+    kept = [ent for ent in held if (ent.start, ent.end, ent.label_) not in replaced]
+    return sorted(kept + added, key=lambda span: span.start)
+
+
+def merge_people(doc: Doc) -> Doc:
+    if HELD_KEY not in doc.spans:
+        return doc
+    held = list(doc.spans[HELD_KEY])
+    del doc.spans[HELD_KEY]
+    people = [ent for ent in doc.ents if ent.label_ == "PERSON"]
+    protected = span_keys(doc.spans.get(SPANS_KEY, [])) | span_keys(doc.spans.get(PRESET_KEY, []))
+    doc.ents = merged_people(held, people, protected)
     return doc
 
 
@@ -110,9 +167,21 @@ def make_merge_lists(nlp: Language, name: str):
     return merge_lists
 
 
+def make_hold_ents(nlp: Language, name: str):
+    return hold_ents
+
+
+def make_merge_people(nlp: Language, name: str):
+    return merge_people
+
+
 # The project's file and the wheel's copy of it may both be imported in one process (spaCy
 # raises E004 for a second, different function under one name); they are the same code.
 if not Language.has_factory("chip_ner_hold_lists"):
     Language.factory("chip_ner_hold_lists", func=make_hold_lists, default_config={"labels": list(HELD_LABELS)})
 if not Language.has_factory("chip_ner_merge_lists"):
     Language.factory("chip_ner_merge_lists", func=make_merge_lists)
+if not Language.has_factory("chip_ner_hold_ents"):
+    Language.factory("chip_ner_hold_ents", func=make_hold_ents)
+if not Language.has_factory("chip_ner_merge_people"):
+    Language.factory("chip_ner_merge_people", func=make_merge_people)
