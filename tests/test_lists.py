@@ -10,9 +10,13 @@ from chip_ner.pipeline.lists import HELD_KEY, PRESET_KEY, SPANS_KEY, merged, mer
 WORDS = ["SK", "海力士", "与", "中芯", "国际", "宣布", "合作", "黄仁勋", "称"]
 
 
-def doc_with(ents):
-    doc = Doc(spacy.blank("zh").vocab, words=WORDS, spaces=[False] * len(WORDS))
-    doc.ents = [Span(doc, start, end, label=label) for start, end, label in ents]
+def spans(doc, triples):
+    return [Span(doc, start, end, label=label) for start, end, label in triples]
+
+
+def doc_with(ents, words=WORDS):
+    doc = Doc(spacy.blank("zh").vocab, words=words, spaces=[False] * len(words))
+    doc.ents = spans(doc, ents)
     return doc
 
 
@@ -45,8 +49,7 @@ def as_tuples(spans):
 ])
 def test_merged(ner, held, expected):
     doc = doc_with(ner)
-    held_spans = [Span(doc, start, end, label=label) for start, end, label in held]
-    assert as_tuples(merged(list(doc.ents), held_spans)) == expected
+    assert as_tuples(merged(list(doc.ents), spans(doc, held))) == expected
 
 
 def test_hold_keeps_people_on_the_doc_and_merge_puts_the_rest_back():
@@ -80,14 +83,6 @@ def test_hold_is_configurable_by_label():
 PEOPLE_WORDS = ["本报", "记者", "李", "舸", "摄", "：", "戴", "爾", "亞太", "总裁", "王", "平", "称"]
 
 
-def new_doc():
-    return Doc(spacy.blank("zh").vocab, words=PEOPLE_WORDS, spaces=[False] * len(PEOPLE_WORDS))
-
-
-def spans(doc, triples):
-    return [Span(doc, start, end, label=label) for start, end, label in triples]
-
-
 @pytest.mark.parametrize("held, people, protected, expected", [
     # a name the main NER missed: added
     ([(6, 8, "COMPANY")], [(10, 12, "PERSON")], [], [(6, 8, "COMPANY"), (10, 12, "PERSON")]),
@@ -107,14 +102,14 @@ def spans(doc, triples):
     ([], [], [], []),
 ])
 def test_merged_people(held, people, protected, expected):
-    doc = new_doc()
+    doc = doc_with([], PEOPLE_WORDS)
     assert as_tuples(merged_people(spans(doc, held), spans(doc, people), set(protected))) == expected
 
 
 def test_hold_and_merge_around_a_person_component():
     nlp = spacy.blank("zh")
     hold, merge = nlp.add_pipe("chip_ner_hold_ents"), nlp.add_pipe("chip_ner_merge_people")
-    doc = new_doc()
+    doc = doc_with([], PEOPLE_WORDS)
     doc.ents = spans(doc, [(2, 5, "PERSON"), (6, 8, "COMPANY"), (10, 11, "PERSON")])
     doc.spans[SPANS_KEY] = spans(doc, [(6, 8, "COMPANY")])
     doc.spans[PRESET_KEY] = spans(doc, [(10, 11, "PERSON")])  # a cue
@@ -129,6 +124,6 @@ def test_hold_and_merge_around_a_person_component():
 def test_merge_without_hold_leaves_the_doc_alone():
     nlp = spacy.blank("zh")
     merge = nlp.add_pipe("chip_ner_merge_people")
-    doc = new_doc()
+    doc = doc_with([], PEOPLE_WORDS)
     doc.ents = spans(doc, [(2, 5, "PERSON")])
     assert as_tuples(merge(doc).ents) == [(2, 5, "PERSON")]

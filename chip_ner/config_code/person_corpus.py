@@ -6,7 +6,7 @@ are not people, so for a model that knows one label they are plain negatives; MO
 not concern it). The sentences are a fixed random sample (seed); `part="dev"` gives the `dev`
 sentences just after the `limit` training ones in the same order, so the two never overlap.
 
-Used by `configs/person_msra.cfg` (`spacy project run train-person`) (train with `--code chip_ner/config_code/person_corpus.py`;
+Used by `configs/person_msra.cfg` (`spacy project run train-person` trains it with `--code chip_ner/config_code/person_corpus.py`;
 the absolute import below registers the project's tokenizer, norms and NER factory as well).
 """
 from __future__ import annotations

@@ -34,8 +34,7 @@ def people_of(model: str, component_names: Optional[set[str]] = None) -> Callabl
     def make():
         import spacy
 
-        from .. import spacy_code  # noqa: F401  (factories the pipelines name)
-        from ..candidates import bigram_embed  # noqa: F401  (person models with bigram features)
+        from .. import spacy_code  # noqa: F401  (factories and architectures the pipelines name, bigrams included)
         nlp = spacy.load(model)
         if component_names is not None:
             with_filter(nlp, component_names)
@@ -82,8 +81,7 @@ def repredict(workdir: Path, gold: Path, paragraphs: Path, output: Path, names: 
     so changing them afterwards is exactly training with them (checked on one fold: identical predictions)."""
     import spacy
 
-    from .. import spacy_code  # noqa: F401
-    from ..candidates import bigram_embed  # noqa: F401  (person models with bigram features)
+    from .. import spacy_code  # noqa: F401  (factories and architectures the pipelines name, bigrams included)
     from ..io import write_jsonl
     from .cross_validate import article_folds, predict
     from .training import fold_model_path

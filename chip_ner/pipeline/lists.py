@@ -128,8 +128,12 @@ def hold_ents(doc: Doc) -> Doc:
     return doc
 
 
+def span_key(span: Span) -> tuple[int, int, str]:
+    return span.start, span.end, span.label_
+
+
 def span_keys(spans) -> set[tuple[int, int, str]]:
-    return {(span.start, span.end, span.label_) for span in spans}
+    return {span_key(span) for span in spans}
 
 
 def merged_people(held: list[Span], people: list[Span], protected: set[tuple[int, int, str]]) -> list[Span]:
@@ -141,10 +145,10 @@ def merged_people(held: list[Span], people: list[Span], protected: set[tuple[int
         overlapping = entities.overlapping(person)
         if not overlapping:
             added.append(person)
-        elif all(ent.label_ == "PERSON" and (ent.start, ent.end, ent.label_) not in protected for ent in overlapping):
+        elif all(ent.label_ == "PERSON" and span_key(ent) not in protected for ent in overlapping):
             replaced |= span_keys(overlapping)
             added.append(person)
-    kept = [ent for ent in held if (ent.start, ent.end, ent.label_) not in replaced]
+    kept = [ent for ent in held if span_key(ent) not in replaced]
     return sorted(kept + added, key=lambda span: span.start)
 
 
