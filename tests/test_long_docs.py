@@ -62,12 +62,13 @@ def test_tok2vec_pieces_give_the_whole_docs_vectors(nlp):
     (["extract_features", "static_vectors", "expand_window"], None),
     (["charembed", "expand_window"], None),
     (["embed", "expand_window"], None),  # features read some other way
+    (["lexicon_features", "expand_window", "expand_window"], 2 + 6),  # dictionary words: 6 tokens more
 ])
 def test_only_window_encoders_over_to_array_features_run_in_pieces(names, reach):
     from thinc.api import Model, chain
 
-    layers = [Model(name, lambda model, X, is_train: (X, lambda dY: dY),
-                    attrs={"window_size": 1} if name == "expand_window" else {}) for name in names]
+    attrs = {"expand_window": {"window_size": 1}, "lexicon_features": {"reach": 6}}
+    layers = [Model(name, lambda model, X, is_train: (X, lambda dY: dY), attrs=attrs.get(name, {})) for name in names]
     assert receptive_field(chain(*layers)) == reach
 
 

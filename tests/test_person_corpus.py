@@ -40,7 +40,7 @@ def test_a_misaligned_name_is_an_error():
 
 
 @pytest.mark.parametrize("path,before", [
-    ("configs/char_latin_cues_merge_person.cfg", "chip_ner_merge_people"),  # the packaged pipeline
+    ("configs/char_latin_cues_merge_person_lexicon.cfg", "chip_ner_merge_people"),  # the packaged pipeline
     ("configs/experiments/char_latin_cues_person.cfg", "ner"),
     ("configs/experiments/char_latin_cues_person_gap.cfg", "chip_ner_money"),
     ("configs/experiments/char_latin_cues_person_gap_filter.cfg", "chip_ner_person_filter")])
@@ -58,7 +58,7 @@ def test_the_configs_source_the_person_model_frozen(path, before):
 
 
 def test_the_packaged_pipeline_runs_the_person_model_on_a_clean_doc_after_the_lists_are_merged():
-    pipeline = load_config(ROOT / "configs" / "char_latin_cues_merge_person.cfg", interpolate=False)["nlp"]["pipeline"]
+    pipeline = load_config(ROOT / "configs" / "char_latin_cues_merge_person_lexicon.cfg", interpolate=False)["nlp"]["pipeline"]
     order = ["entity_ruler", "chip_ner_person_cues", "chip_ner_hold_lists", "ner", "chip_ner_merge_lists",
              "chip_ner_hold_ents", "person_ner", "chip_ner_merge_people", "chip_ner_money", "chip_ner_span_rules",
              "chip_ner_canonical"]

@@ -1,5 +1,6 @@
-"""Readers for `[initialize]`: the entity_ruler's patterns, the PERSON cue lists and the
-traditional -> simplified table that becomes the vocab's `lexeme_norm`.
+"""Readers for `[initialize]`: the entity_ruler's patterns, the PERSON cue lists, the
+traditional -> simplified table that becomes the vocab's `lexeme_norm` and the dictionary words
+of the tok2vec's lexicon features.
 
 They run while `spacy train` initialises a pipeline; the data they return is saved with it
 (the ruler's patterns, the cues, the lookups), so loading the pipeline needs none of them.
@@ -16,6 +17,7 @@ from spacy.util import registry
 
 from ..errors import ChipNerError, Problem
 from ..io import read_utf8
+from ..pipeline.lexicon import MAX_LEN, MIN_LEN, OTHER_TAG, TABLE, TAG_CLASSES, is_cjk
 from ..pipeline.person import CUE_KINDS
 from ..records import json_type, load_patterns
 from .versions import version_patterns
@@ -45,6 +47,43 @@ def script_norms(path: str) -> Lookups:
     the text keeps its script. The tables are saved with the pipeline's vocab."""
     lookups = Lookups()
     lookups.add_table("lexeme_norm", read_t2s_table(path))
+    return lookups
+
+
+def jieba_dictionary() -> Path:
+    """jieba's `dict.txt` (MIT): 349,046 words with a frequency and a part-of-speech tag."""
+    try:
+        import jieba
+    except ImportError:
+        raise ChipNerError("jieba is not installed", [Problem("chip_ner.lexicon_lookups.v1", "needs jieba's dictionary")],
+                           "pip install -e . (jieba is a dependency), or name a dictionary file in the config.") from None
+    return Path(jieba.__file__).parent / "dict.txt"
+
+
+def read_dictionary(path: Path) -> dict[str, int]:
+    """`word freq tag` lines -> {word: tag class} for words of 2–7 Chinese characters; a line of
+    another shape is a located error (file:line), not a word silently lost."""
+    words: dict[str, int] = {}
+    problems = []
+    for number, line in enumerate(read_utf8(path).splitlines(), 1):
+        parts = line.split()
+        if len(parts) != 3 or not parts[1].isdigit():
+            problems.append(Problem(path, f"expected `word frequency tag`, found {line.strip()[:40]!r}", line=number))
+            continue
+        word, _, tag = parts
+        if MIN_LEN <= len(word) <= MAX_LEN and all(is_cjk(c) for c in word):
+            words.setdefault(word, TAG_CLASSES.get(tag, OTHER_TAG))
+    if problems:
+        raise ChipNerError("Invalid dictionary", problems[:5], "Each line is `word frequency tag`, as jieba's dict.txt.")
+    return words
+
+
+@registry.misc("chip_ner.lexicon_lookups.v1")
+def lexicon_lookups(norms: str, dictionary: Optional[str] = None) -> Lookups:
+    """`chip_ner.script_norms.v1`'s lookups plus the dictionary's words (jieba's when `dictionary`
+    is null) in the table the tok2vec's lexicon features read; both are saved with the vocab."""
+    lookups = script_norms(norms)
+    lookups.add_table(TABLE)["words"] = read_dictionary(Path(dictionary) if dictionary else jieba_dictionary())
     return lookups
 
 

@@ -22,15 +22,19 @@ from thinc.api import Model
 # vectors of the whole Doc), and embeddings that read more of a Doc than `to_array`: with any of
 # them, Docs are run whole, as spaCy does.
 UNSUPPORTED = ("lstm", "transformer", "attention", "static_vectors", "charembed")
+# Feature layers that read a Doc through `to_array` (and so read a piece of one as well): spaCy's, and
+# the dictionary features of lexicon.py, which also read `reach` tokens either side.
+FEATURES = {"extract_features", "lexicon_features"}
 
 
 def receptive_field(model: Model) -> Optional[int]:
-    """Tokens either side that reach a token's vector: the sum of the window sizes, or None
-    when some layer's reach is unknown."""
+    """Tokens either side that reach a token's vector: the sum of the window sizes and of the
+    feature layers' own reach, or None when some layer's reach is unknown."""
     names = [node.name.lower() for node in model.walk()]
-    if any(word in name for name in names for word in UNSUPPORTED) or "extract_features" not in names:
+    if any(word in name for name in names for word in UNSUPPORTED) or not FEATURES.intersection(names):
         return None
-    return sum(int(node.attrs.get("window_size", 0)) for node in model.walk() if node.name == "expand_window")
+    windows = sum(int(node.attrs.get("window_size", 0)) for node in model.walk() if node.name == "expand_window")
+    return windows + sum(int(node.attrs.get("reach", 0)) for node in model.walk() if node.name in FEATURES)
 
 
 class Piece:
