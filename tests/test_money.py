@@ -56,6 +56,21 @@ def surfaces(text):
     ("获得超10亿美元的投资", ["10亿美元"]),
     ("约合3.5亿美元左右", ["3.5亿美元"]),
     ("高达每天70万美元", ["70万美元"]),
+    # currencies beyond the first table (132-p003, 132-p011, 118-p016, 122-p018, 132-p017)
+    ("總投資逾1.25兆盧比（約新台幣4,800億元）", ["1.25兆盧比", "新台幣4,800億元"]),
+    ("已吸引逾630億令吉投資", ["630億令吉"]),
+    ("首期授權金約30億韓圜", ["30億韓圜"]),
+    ("完成3.2億瑞士法郎融資", ["3.2億瑞士法郎"]),
+    ("完成1億2,000萬新加坡元C輪募資", ["1億2,000萬新加坡元"]),
+    ("募得S$1.2億", ["S$1.2億"]),
+    # a last part without its magnitude (85萬4000 = 854,000), also in a range
+    ("最高來到85萬4000韓圜。", ["85萬4000韓圜"]),
+    ("价值约1萬8,000至2萬1,000美元。", ["1萬8,000至2萬1,000美元"]),
+    # amounts in a list sharing the currency after the last are one span (J42)
+    ("分别募得1.22亿、4.08亿和24.1亿港元。", ["1.22亿、4.08亿和24.1亿港元"]),
+    ("股價64.99元、85.96元與104.3元", ["64.99元", "85.96元", "104.3元"]),
+    # a threshold with no number (J33)
+    ("合併營收首度站上兆元關卡，達到新台幣1.8兆元", ["兆元", "新台幣1.8兆元"]),
 ])
 def test_money_amounts(text, expected):
     assert surfaces(text) == expected
@@ -73,6 +88,7 @@ def test_money_amounts(text, expected):
     "进行6.3万亿token训练",           # token count
     "二元论和多元化",                 # 元 that is not a currency
     "在 2023 年參與了 35 筆交易",
+    "第3、4季出货2,000万颗",          # a list with no currency
 ])
 def test_not_money(text):
     assert surfaces(text) == []
@@ -190,6 +206,13 @@ def test_configs_name_a_valid_mode(section):
     ("１２．５億美元", 1.25e9, 1.25e9, 1.25e9, "USD", False),
     ("12，345億元", 1.2345e12, 1.2345e12, 1.2345e12, "CNY", False),
     ("US$1,250萬", 1.25e7, 1.25e7, 1.25e7, "USD", False),
+    # a last part without its magnitude; currencies beyond the first table
+    ("85萬4000韓圜", 854_000, 854_000, 854_000, "KRW", False),
+    ("2,251億6,000萬盧比", 2.2516e11, 2.2516e11, 2.2516e11, "INR", False),
+    ("1億2,000萬新加坡元", 1.2e8, 1.2e8, 1.2e8, "SGD", False),
+    ("S$1.2億", 1.2e8, 1.2e8, 1.2e8, "SGD", False),
+    ("1萬8,000至2萬1,000美元", None, 18_000, 21_000, "USD", False),
+    ("兆元", None, None, None, "CNY", True),
 ])
 def test_money_values(text, value, low, high, currency, approximate):
     result = money_value(text)

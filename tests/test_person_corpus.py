@@ -57,6 +57,16 @@ def test_the_configs_source_the_person_model_frozen(path, before):
     assert person["components"]["person_ner"]["model"]["tok2vec"]["@architectures"] == "spacy.Tok2Vec.v2"  # own, no listener
 
 
+@pytest.mark.parametrize("person_config,embed,lookups", [
+    ("person_msra", "spacy.MultiHashEmbed.v2", "chip_ner.script_norms.v1"),  # shipped
+    ("experiments/person_msra_lexicon", "chip_ner.LexiconHashEmbed.v1", "chip_ner.lexicon_lookups.v1")])
+def test_a_person_model_reads_the_dictionary_words_it_embeds(person_config, embed, lookups):
+    """A dictionary-word embedding without the dictionary in the vocab would see no word at all."""
+    person = load_config(ROOT / "configs" / f"{person_config}.cfg", interpolate=False)
+    assert person["components"]["person_ner"]["model"]["tok2vec"]["embed"]["@architectures"] == embed
+    assert person["initialize"]["lookups"]["@misc"] == lookups
+
+
 def test_the_packaged_pipeline_runs_the_person_model_on_a_clean_doc_after_the_lists_are_merged():
     pipeline = load_config(ROOT / "configs" / "char_latin_cues_merge_person_lexicon.cfg", interpolate=False)["nlp"]["pipeline"]
     order = ["entity_ruler", "chip_ner_person_cues", "chip_ner_hold_lists", "ner", "chip_ner_merge_lists",

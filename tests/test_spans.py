@@ -28,7 +28,9 @@ def with_ents(nlp, text, spans):
 
 @pytest.mark.parametrize("char,junk", [("，", True), (",", True), (" ", True), ("\u3000", True), ("\u200d", True),
                                        ("\u00ad", True), ("（", True), ("_", True), ("$", False), ("英", False),
-                                       ("Ｈ", False), ("·", True), ("1", False)])
+                                       ("Ｈ", False), ("·", True), ("1", False),
+                                       ("🍎", True), ("™", True), ("\ufe0f", True), ("\U0001f3fb", True),
+                                       ("¥", False), ("₹", False), ("+", False)])
 def test_edge_junk(char, junk):
     assert is_edge_junk(char) is junk
 
@@ -38,6 +40,7 @@ def test_edge_junk(char, junk):
     ("Trump，", 0, 6, (0, 5)),
     ("，。", 0, 2, None),
     ("英伟达", 0, 3, (0, 3)),
+    ("🍎 苹果", 0, 4, (2, 4)),
 ])
 def test_trimmed(text, start, end, expected):
     assert trimmed(text, start, end) == expected

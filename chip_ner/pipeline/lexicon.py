@@ -77,15 +77,19 @@ def doc_words(doc) -> Dict[str, int]:
 
 def lexicon_features(attrs: List[int]) -> Model:
     """Like spaCy's extract_features (the attribute columns by `to_array`, for a Doc or a piece of
-    one), plus the three dictionary columns."""
+    one), plus the three dictionary columns, looked up on the NORM column (read once)."""
+    columns = list(attrs) if NORM in attrs else list(attrs) + [NORM]
+    norm_column = columns.index(NORM)
+
     def forward(model, docs, is_train):
         xp = model.ops.xp
         out = []
         for doc in docs:
             whole = doc.doc  # a Doc is its own `.doc`; a piece names the Doc it is cut from
-            arr = doc.to_array(attrs).astype("uint64").reshape((len(doc), len(attrs)))
+            table = doc.to_array(columns).astype("uint64").reshape((len(doc), len(columns)))
+            arr = table[:, :len(attrs)]
             strings = whole.vocab.strings
-            norms = [strings[int(key)] for key in doc.to_array([NORM]).reshape(-1)]
+            norms = [strings[int(key)] for key in table[:, norm_column]]
             cols = lexicon_columns(norms, doc_words(whole))
             out.append(xp.asarray(numpy.hstack([arr, cols]), dtype="uint64"))
         return out, lambda d_features: []

@@ -20,8 +20,12 @@ CURRENCIES: dict[str, str] = {
     "新台币": "TWD", "新台幣": "TWD", "人民币": "CNY", "人民幣": "CNY", "美元": "USD", "美分": "USD",
     "欧元": "EUR", "歐元": "EUR", "日元": "JPY", "日圓": "JPY", "港元": "HKD", "港币": "HKD",
     "港幣": "HKD", "台币": "TWD", "台幣": "TWD", "英镑": "GBP", "英鎊": "GBP", "韩元": "KRW",
-    "韓元": "KRW", "卢布": "RUB", "盧布": "RUB", "US$": "USD", "HK$": "HKD", "NT$": "TWD",
-    "$": "USD", "€": "EUR", "£": "GBP", "¥": "CNY", "￥": "CNY", "元": "CNY",
+    "韓元": "KRW", "韩圜": "KRW", "韓圜": "KRW", "卢布": "RUB", "盧布": "RUB", "卢比": "INR", "盧比": "INR",
+    "令吉": "MYR", "马币": "MYR", "馬幣": "MYR", "新加坡元": "SGD", "新加坡幣": "SGD", "新加坡币": "SGD",
+    "新元": "SGD", "新币": "SGD", "新幣": "SGD", "瑞士法郎": "CHF", "澳元": "AUD", "澳币": "AUD", "澳幣": "AUD",
+    "加元": "CAD", "加币": "CAD", "加幣": "CAD", "泰铢": "THB", "泰銖": "THB", "越南盾": "VND", "印尼盾": "IDR",
+    "日圆": "JPY", "美金": "USD", "US$": "USD", "HK$": "HKD", "NT$": "TWD", "S$": "SGD", "A$": "AUD", "C$": "CAD",
+    "$": "USD", "€": "EUR", "£": "GBP", "₹": "INR", "₩": "KRW", "¥": "CNY", "￥": "CNY", "元": "CNY",
 }
 # Symbols stand before the amount and words after it; these words may also stand before it
 # (人民币460亿元, 新台幣9899億元).
@@ -52,16 +56,25 @@ CHINESE_MAGNITUDE = r"万亿|萬億|兆|[十百千]?[万萬亿億]|[百千]"
 MAGNITUDE = rf"(?:{CHINESE_MAGNITUDE})?"
 # One amount may have several parts, largest first: 1兆2,345億, 3亿5000万, 1億2千萬.
 # A space may stand before the magnitude, never after the last character (`$9 ` is `$9`).
-AMOUNT = rf"{NUMBER}(?:\s?(?:{CHINESE_MAGNITUDE})(?:{NUMBER}(?:{CHINESE_MAGNITUDE}))*)?"
+# After 万/亿 a last part may be written without its magnitude: 85萬4000韓圜, 1萬8,000 (= 18,000).
+UNITS_PART = rf"(?<=[万萬亿億兆]){DIGIT}{{1,4}}(?:[,，]{DIGIT}{{3}})?(?![.．\d])"
+AMOUNT = rf"{NUMBER}(?:\s?(?:{CHINESE_MAGNITUDE})(?:{NUMBER}(?:{CHINESE_MAGNITUDE}))*(?:{UNITS_PART})?)?"
 CURRENCY_AFTER = alternation(w for w in CURRENCIES if not is_symbol(w))
 CURRENCY_BEFORE = alternation([w for w in CURRENCIES if is_symbol(w)] + list(WORDS_BEFORE))
 YUAN_SUFFIX = alternation(w for w in WORDS_BEFORE if CURRENCIES[w] == "CNY")
 RANGE = r"\s?(?:至|到|-|–|~|～|—|甚至|或)\s?"
+# Amounts in a list that share the currency written after the last are one span, as a range is
+# (corpus/GUIDELINES.md J42: `1.22亿、4.08亿和24.1亿港元`).
+LIST = r"\s?(?:、|和|與|与|及)\s?"
+# A vague amount with no number is a threshold (J33: `站上兆元關卡` -> `兆元`); after a number it is that amount.
+THRESHOLD = r"(?<![\d.．\uff10-\uff19零〇一二两兩三四五六七八九十百千数數几幾多余餘])(?:兆|万亿|萬億)元"
 # A trailing 人民幣 after 元 (20億元人民幣) belongs to the amount.
 MONEY = re.compile(
     rf"(?<![\d.．\uff10-\uff19])(?:{CURRENCY_BEFORE}\s?)?{AMOUNT}(?:\s?{CURRENCY_AFTER})?(?:{RANGE}{AMOUNT})?"
     rf"\s?{CURRENCY_AFTER}{YUAN_SUFFIX}?"
+    rf"|(?<![\d.．\uff10-\uff19]){AMOUNT}(?:{LIST}{AMOUNT})+\s?{CURRENCY_AFTER}{YUAN_SUFFIX}?"
     rf"|(?<![\d.．\uff10-\uff19]){CURRENCY_BEFORE}\s?{AMOUNT}(?:{RANGE}{AMOUNT})?(?:\s?(?:billion|million|bn|m)\b)?"
+    rf"|{THRESHOLD}"
 )
 # `元` preceded by these is not a currency: 二元 (binary), 多元 (diverse), 单元, 纪元, 公元.
 NOT_CURRENCY_YUAN = re.compile(r"(?:[二多单單纪紀公]元)$")

@@ -20,9 +20,12 @@ from spacy.tokens import Doc, Span
 
 
 def is_edge_junk(char: str) -> bool:
-    """Whitespace, punctuation, format and control characters never start or end a span."""
+    """Whitespace, punctuation, format and control characters, and symbols that are not currency
+    or maths (emoji, ®, ™, skin tones, variation selectors: `🍎 苹果` is `苹果`) never start or end
+    a span."""
     category = unicodedata.category(char)
-    return char.isspace() or category[0] == "P" or category in ("Cf", "Cc")
+    return (char.isspace() or category[0] == "P" or category in ("Cf", "Cc", "So", "Sk")
+            or "\ufe00" <= char <= "\ufe0f")
 
 
 def trimmed(text: str, start: int, end: int) -> Optional[tuple[int, int]]:
