@@ -221,6 +221,20 @@ def test_money_values(text, value, low, high, currency, approximate):
     assert result["currency"] == currency and result["approximate"] is approximate
 
 
+@pytest.mark.parametrize("text,values,low,high", [
+    ("1.22亿、4.08亿和24.1亿港元", [1.22e8, 4.08e8, 2.41e9], 1.22e8, 2.41e9),
+    ("4.08亿和1.22亿港元", [4.08e8, 1.22e8], 1.22e8, 4.08e8),  # a list is not ordered
+    ("30亿至20亿美元", [3e9, 2e9], 3e9, 2e9),  # a range keeps the order written
+    ("5100萬美元", [5.1e7], 5.1e7, 5.1e7),
+    ("數十億美元", [None], None, None),
+])
+def test_money_values_of_lists_and_ranges(text, values, low, high):
+    result = money_value(text)
+    assert result["values"] == [pytest.approx(v) if v is not None else None for v in values]
+    assert (result["min"], result["max"]) == ((pytest.approx(low), pytest.approx(high)) if low else (None, None))
+    assert result["value"] is None or len(values) == 1
+
+
 def test_every_currency_word_is_matched_and_valued():
     """One table: each currency the value parser knows is a currency to the matcher (a symbol
     before the amount, a word after it), with the table's code."""

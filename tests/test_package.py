@@ -85,7 +85,7 @@ def test_wheel_installs_and_loads_in_a_fresh_venv(project, tmp_path):
     # the rules and canonical IDs travel inside the wheel
     assert output["ids"].get("英伟达") == "nvidia" and output["ids"].get("台积电") == "tsmc"
     assert [text for *_, label, text in output["ents"] if label == "PERSON" and text == "王小明"], "person cues missing"
-    assert output["money"] == [{"value": 3e9, "min": 3e9, "max": 3e9, "currency": "USD", "approximate": False}]
+    assert output["money"] == [{"value": 3e9, "min": 3e9, "max": 3e9, "values": [3e9], "currency": "USD", "approximate": False}]
 
 
 def test_push_suggestions_from_the_installed_wheel_beside_the_project_code(project, tmp_path):

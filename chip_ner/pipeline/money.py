@@ -66,6 +66,7 @@ RANGE = r"\s?(?:至|到|-|–|~|～|—|甚至|或)\s?"
 # Amounts in a list that share the currency written after the last are one span, as a range is
 # (corpus/GUIDELINES.md J42: `1.22亿、4.08亿和24.1亿港元`).
 LIST = r"\s?(?:、|和|與|与|及)\s?"
+LIST_SEPARATOR = re.compile(r"[、和與与及]")
 # A vague amount with no number is a threshold (J33: `站上兆元關卡` -> `兆元`); after a number it is that amount.
 THRESHOLD = r"(?<![\d.．\uff10-\uff19零〇一二两兩三四五六七八九十百千数數几幾多余餘])(?:兆|万亿|萬億)元"
 # A trailing 人民幣 after 元 (20億元人民幣) belongs to the amount.
@@ -150,11 +151,12 @@ def amounts(text: str) -> list[list[re.Match]]:
 def money_value(text: str) -> dict[str, Any]:
     """`5100萬美元` -> value 51000000, USD; `新台幣1兆2,345億元` -> 1.2345e12, TWD; a range gives
     min and max (`300 亿至 400 亿美元`, and `2.5-4万美元`, whose first number borrows the
-    magnitude); a vague amount (`數十億`) no value."""
+    magnitude); a list sharing one currency (`4.08亿和1.22亿港元`) each amount in `values`, its
+    smallest and largest as min and max; a vague amount (`數十億`) no value."""
     currency = next((code for word, code in CURRENCIES.items() if word in text), None)
     groups = amounts(text)
     if not groups:
-        return {"value": None, "min": None, "max": None, "currency": currency, "approximate": True}
+        return {"value": None, "min": None, "max": None, "values": [], "currency": currency, "approximate": True}
     last_magnitude = groups[-1][0].group(3)
     scale = 0.01 if any(word in text for word in CENT_WORDS) else 1.0
     values = []
@@ -163,7 +165,11 @@ def money_value(text: str) -> dict[str, Any]:
         part_values = [amount_value(m.group(1), m.group(3) or borrowed) for m in parts]
         values.append(None if None in part_values else sum(part_values) * scale)
     approximate = any(m.group(2) for parts in groups for m in parts) or None in values
-    return {"value": values[0] if len(values) == 1 else None, "min": values[0], "max": values[-1],
+    low, high = values[0], values[-1]
+    known = [v for v in values if v is not None]
+    if len(groups) > 1 and LIST_SEPARATOR.search(text) and known:  # a list is not ordered as a range is
+        low, high = min(known), max(known)
+    return {"value": values[0] if len(values) == 1 else None, "min": low, "max": high, "values": values,
             "currency": currency, "approximate": bool(approximate)}
 
 
