@@ -46,7 +46,8 @@ def alternation(words: Iterable[str]) -> str:
 # Digits ASCII or full-width; thousands separators `,` or `，` (groups of three), decimal `.` or `．`.
 DIGIT = "[0-9\uff10-\uff19]"
 ARABIC = rf"{DIGIT}+(?:[,，]{DIGIT}{{3}})*(?:[.．]{DIGIT}+)?"
-CHINESE_INTEGER = r"[零〇一二两兩三四五六七八九十百千]+"
+CHINESE_NUMERALS = "零〇一二两兩三四五六七八九十百千"
+CHINESE_INTEGER = rf"[{CHINESE_NUMERALS}]+"
 CHINESE = rf"{CHINESE_INTEGER}(?:[点點][零一二三四五六七八九]+)?"
 VAGUE = r"[数數几幾][十百千]?"  # 數十億美元: a vague amount is still money
 APPROXIMATE = r"多|余|餘"
@@ -65,16 +66,18 @@ YUAN_SUFFIX = alternation(w for w in WORDS_BEFORE if CURRENCIES[w] == "CNY")
 RANGE = r"\s?(?:至|到|-|–|~|～|—|甚至|或)\s?"
 # Amounts in a list that share the currency written after the last are one span, as a range is
 # (corpus/GUIDELINES.md J42: `1.22亿、4.08亿和24.1亿港元`).
-LIST = r"\s?(?:、|和|與|与|及)\s?"
-LIST_SEPARATOR = re.compile(r"[、和與与及]")
+LIST_SEPARATOR = re.compile("[、和與与及]")
+LIST = rf"\s?{LIST_SEPARATOR.pattern}\s?"
 # A vague amount with no number is a threshold (J33: `站上兆元關卡` -> `兆元`); after a number it is that amount.
-THRESHOLD = r"(?<![\d.．\uff10-\uff19零〇一二两兩三四五六七八九十百千数數几幾多余餘])(?:兆|万亿|萬億)元"
+THRESHOLD = rf"(?<![\d.．\uff10-\uff19{CHINESE_NUMERALS}数數几幾多余餘])(?:兆|万亿|萬億)元"
+# An amount never starts inside a number (`12.5亿美元` is not `5亿美元`).
+NOT_AFTER_DIGIT = r"(?<![\d.．\uff10-\uff19])"
 # A trailing 人民幣 after 元 (20億元人民幣) belongs to the amount.
 MONEY = re.compile(
-    rf"(?<![\d.．\uff10-\uff19])(?:{CURRENCY_BEFORE}\s?)?{AMOUNT}(?:\s?{CURRENCY_AFTER})?(?:{RANGE}{AMOUNT})?"
+    rf"{NOT_AFTER_DIGIT}(?:{CURRENCY_BEFORE}\s?)?{AMOUNT}(?:\s?{CURRENCY_AFTER})?(?:{RANGE}{AMOUNT})?"
     rf"\s?{CURRENCY_AFTER}{YUAN_SUFFIX}?"
-    rf"|(?<![\d.．\uff10-\uff19]){AMOUNT}(?:{LIST}{AMOUNT})+\s?{CURRENCY_AFTER}{YUAN_SUFFIX}?"
-    rf"|(?<![\d.．\uff10-\uff19]){CURRENCY_BEFORE}\s?{AMOUNT}(?:{RANGE}{AMOUNT})?(?:\s?(?:billion|million|bn|m)\b)?"
+    rf"|{NOT_AFTER_DIGIT}{AMOUNT}(?:{LIST}{AMOUNT})+\s?{CURRENCY_AFTER}{YUAN_SUFFIX}?"
+    rf"|{NOT_AFTER_DIGIT}{CURRENCY_BEFORE}\s?{AMOUNT}(?:{RANGE}{AMOUNT})?(?:\s?(?:billion|million|bn|m)\b)?"
     rf"|{THRESHOLD}"
 )
 # `元` preceded by these is not a currency: 二元 (binary), 多元 (diverse), 单元, 纪元, 公元.
