@@ -58,8 +58,8 @@ def test_the_configs_source_the_person_model_frozen(path, before):
 
 
 @pytest.mark.parametrize("person_config,embed,lookups", [
-    ("person_msra", "spacy.MultiHashEmbed.v2", "chip_ner.script_norms.v1"),  # shipped
-    ("experiments/person_msra_lexicon", "chip_ner.LexiconHashEmbed.v1", "chip_ner.lexicon_lookups.v1")])
+    ("person_msra", "chip_ner.LexiconHashEmbed.v1", "chip_ner.lexicon_lookups.v1"),  # shipped
+    ("experiments/person_msra_plain", "spacy.MultiHashEmbed.v2", "chip_ner.script_norms.v1")])
 def test_a_person_model_reads_the_dictionary_words_it_embeds(person_config, embed, lookups):
     """A dictionary-word embedding without the dictionary in the vocab would see no word at all."""
     person = load_config(ROOT / "configs" / f"{person_config}.cfg", interpolate=False)
