@@ -225,6 +225,8 @@ def test_money_values(text, value, low, high, currency, approximate):
     ("1.22亿、4.08亿和24.1亿港元", [1.22e8, 4.08e8, 2.41e9], 1.22e8, 2.41e9),
     ("4.08亿和1.22亿港元", [4.08e8, 1.22e8], 1.22e8, 4.08e8),  # a list is not ordered
     ("30亿至20亿美元", [3e9, 2e9], 3e9, 2e9),  # a range keeps the order written
+    ("與30亿至20亿美元", [3e9, 2e9], 3e9, 2e9),  # a separator outside the gaps makes no list
+    ("30亿 和 20亿美元", [3e9, 2e9], 2e9, 3e9),  # spaces around the separator
     ("5100萬美元", [5.1e7], 5.1e7, 5.1e7),
     ("數十億美元", [None], None, None),
 ])

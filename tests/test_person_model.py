@@ -3,7 +3,9 @@ import spacy
 from spacy.language import Language
 from spacy.tokens import Span
 
-from chip_ner.evaluation.person_model import surnames, swap_person, with_filter
+import pytest
+
+from chip_ner.evaluation.person_model import main, surnames, swap_person, with_filter
 from chip_ner.pipeline import tokenizer  # noqa: F401  (registers the tokenizer)
 from conftest import ROOT
 
@@ -47,3 +49,25 @@ def test_swap_person_takes_person_ner_from_another_pipeline(tmp_path):
     nlp.add_pipe("test_people_a", name="last")
     swap_person(nlp, tmp_path / "b")
     assert nlp.pipe_names == ["first", "person_ner", "last"]
+
+
+def test_save_writes_the_pipeline_with_the_other_person_ner(tmp_path):
+    pipeline("test_people_a").to_disk(tmp_path / "a")
+    pipeline("test_people_b").to_disk(tmp_path / "b")
+    (tmp_path / "out").mkdir()
+    (tmp_path / "out" / "stale.txt").write_text("from an earlier run")
+    report = main([str(tmp_path / "a"), "--output", str(tmp_path / "unused.json"),
+                   "--person", str(tmp_path / "b"), "--save", str(tmp_path / "out")])
+    assert report == {"saved": str(tmp_path / "out"), "pipeline": ["person_ner"]}
+    assert [e.text for e in spacy.load(tmp_path / "out")("亚马逊和李鹏").ents] == ["李鹏"]
+    assert not (tmp_path / "out" / "stale.txt").exists()
+    assert [p.name for p in tmp_path.iterdir() if p.name.startswith(".")] == []  # no temporary left behind
+    assert [e.text for e in spacy.load(tmp_path / "a")("亚马逊和李鹏").ents] == ["亚马逊"]  # the source is untouched
+
+
+@pytest.mark.parametrize("models,person", [(["a"], []), (["a", "c"], ["--person", "b"])])
+def test_save_needs_one_model_and_a_person(tmp_path, models, person, capsys):
+    with pytest.raises(SystemExit):
+        main([*models, "--output", "x.json", "--save", str(tmp_path / "out"), *person])
+    assert "--save needs --person and exactly one model" in capsys.readouterr().err
+    assert not (tmp_path / "out").exists()

@@ -7,6 +7,8 @@ PERSON model alone this is an out-of-domain precision check: it never saw the go
 `--component-filter` also scores each pipeline with chip_ner_person_filter around its person_ner
 (chip_ner/candidates/person_filter.py). `--repredict WORKDIR` re-predicts a cross-validate workdir's
 held-out articles from its fold models with the filter added and/or person_ner swapped (`--person`).
+`--save DIR --person P` writes the one pipeline given with its person_ner swapped for P's, so that the
+swapped pipeline can be measured like any other (for example by `benchmark-msra`'s scorer, this module).
 
     python -m chip_ner.evaluation.person_model training/exp/person/model/model-best ... --output FILE.json
 """
@@ -73,6 +75,25 @@ def swap_person(nlp, person: Path):
     return nlp
 
 
+def save_swapped(model: Path, person: Path, output: Path) -> list[str]:
+    """Write the pipeline at `model` with the person_ner of `person` to `output` (via a temporary sibling
+    directory moved into place, so a failure leaves no half-written pipeline); return its pipe names."""
+    import shutil
+    import tempfile
+
+    import spacy
+
+    from .. import spacy_code  # noqa: F401  (factories and architectures the pipelines name)
+    nlp = swap_person(spacy.load(model), person)
+    output.parent.mkdir(parents=True, exist_ok=True)
+    with tempfile.TemporaryDirectory(dir=output.parent, prefix=f".{output.name}.") as tmp:
+        nlp.to_disk(Path(tmp) / "model")
+        if output.exists():
+            shutil.rmtree(output)
+        Path(tmp, "model").rename(output)
+    return nlp.pipe_names
+
+
 def repredict(workdir: Path, gold: Path, paragraphs: Path, output: Path, names: Optional[set[str]], ablated: bool,
               person: Optional[Path] = None) -> int:
     """The held-out predictions of cross-validate again, from its fold models (`<article>-100/model/model-last`)
@@ -114,7 +135,15 @@ def main(argv: Optional[list[str]] = None) -> dict[str, Any]:
     parser.add_argument("--person", type=Path, help="with --repredict: swap in the person_ner of this pipeline")
     parser.add_argument("--no-filter", action="store_true", help="with --repredict: no chip_ner_person_filter")
     parser.add_argument("--ablated", action="store_true", help="with --repredict: mark the rows as ablated")
+    parser.add_argument("--save", type=Path, help="with --person and one model: write that pipeline with its "
+                        "person_ner swapped to this directory (--output: unused) and stop")
     args = parser.parse_args(argv)
+    if args.save is not None:
+        if args.person is None or len(args.models) != 1:
+            parser.error("--save needs --person and exactly one model")
+        names = save_swapped(Path(args.models[0]), args.person, args.save)
+        print(f"{args.models[0]} with the person_ner of {args.person} -> {args.save}")
+        return {"saved": str(args.save), "pipeline": names}
     if args.repredict is not None:
         n = repredict(args.repredict, args.gold, args.paragraphs, args.output,
                       None if args.no_filter else surnames(args.surnames), args.ablated, args.person)

@@ -151,6 +151,13 @@ def amounts(text: str) -> list[list[re.Match]]:
     return groups
 
 
+def is_list(text: str, groups: list[list[re.Match]]) -> bool:
+    """Whether the amounts are a list (`1.22亿、4.08亿和24.1亿港元`), told by what stands between two of
+    them, not by a separator anywhere in the span."""
+    return any(LIST_SEPARATOR.fullmatch(text[before[-1].end():after[0].start()].strip())
+               for before, after in zip(groups, groups[1:]))
+
+
 def money_value(text: str) -> dict[str, Any]:
     """`5100萬美元` -> value 51000000, USD; `新台幣1兆2,345億元` -> 1.2345e12, TWD; a range gives
     min and max (`300 亿至 400 亿美元`, and `2.5-4万美元`, whose first number borrows the
@@ -170,7 +177,7 @@ def money_value(text: str) -> dict[str, Any]:
     approximate = any(m.group(2) for parts in groups for m in parts) or None in values
     low, high = values[0], values[-1]
     known = [v for v in values if v is not None]
-    if len(groups) > 1 and LIST_SEPARATOR.search(text) and known:  # a list is not ordered as a range is
+    if is_list(text, groups) and known:  # a list is not ordered as a range is
         low, high = min(known), max(known)
     return {"value": values[0] if len(values) == 1 else None, "min": low, "max": high, "values": values,
             "currency": currency, "approximate": bool(approximate)}
