@@ -18,6 +18,27 @@ def small(tmp_path):
     return tmp_path
 
 
+def blank_zh(*components):
+    """A blank Chinese pipeline with the project's tokenizer (one character per token, Latin runs
+    whole), and these weightless components added with their default settings."""
+    import spacy
+    import chip_ner.spacy_code  # noqa: F401  (registers the tokenizer and the components)
+
+    nlp = spacy.blank("zh", config={"nlp": {"tokenizer": {"@tokenizers": "chip_ner.CharLatinTokenizer.v1"}}})
+    for name in components:
+        nlp.add_pipe(name)
+    return nlp
+
+
+def through(nlp, component, text, spans):
+    """`text` with the entities (surface, label) set as a model would set them (each surface's
+    first occurrence), then through the pipeline's `component` alone."""
+    doc = nlp.make_doc(text)
+    doc.ents = [doc.char_span(text.index(surface), text.index(surface) + len(surface), label=label)
+                for surface, label in spans]
+    return nlp.get_pipe(component)(doc)
+
+
 def corpus_with(folder, extra):
     """tests/data copied to `folder`, plus a paragraph and its gold for each `pid: (text, [(surface,
     label), ...])` of `extra` (each surface's first occurrence)."""

@@ -10,6 +10,7 @@ from chip_ner.pipeline import (  # noqa: F401  (register the cue component and t
     tokenizer,
 )
 from chip_ner.pipeline.canonical import normalise
+from conftest import through
 
 PATTERNS = [
     {"label": "COMPANY", "pattern": "英伟达", "id": "nvidia"},
@@ -31,13 +32,6 @@ def nlp():
     return nlp
 
 
-def with_ents(nlp, text, ents):
-    doc = nlp.make_doc(text)
-    doc.ents = [doc.char_span(text.index(surface), text.index(surface) + len(surface), label=label)
-                for surface, label in ents]
-    return nlp.get_pipe("chip_ner_canonical")(doc)
-
-
 @pytest.mark.parametrize("text,surface,label,expected", [
     ("英偉達發布", "英偉達", "COMPANY", "nvidia"),       # traditional form of a known alias
     ("Nvidia发布", "Nvidia", "COMPANY", "nvidia"),       # case-folded Latin
@@ -49,12 +43,12 @@ def with_ents(nlp, text, ents):
     ("英\u200d偉\u200c達发布", "英\u200d偉\u200c達", "COMPANY", "nvidia"),  # format characters are ignored
 ])
 def test_ids(nlp, text, surface, label, expected):
-    doc = with_ents(nlp, text, [(surface, label)])
+    doc = through(nlp, "chip_ner_canonical", text, [(surface, label)])
     assert doc.ents[0].id_ == expected and doc.ents[0].text == surface
 
 
 def test_money_gets_no_id_but_a_value(nlp):
-    doc = with_ents(nlp, "投资5100萬美元", [("5100萬美元", "MONEY")])
+    doc = through(nlp, "chip_ner_canonical", "投资5100萬美元", [("5100萬美元", "MONEY")])
     assert doc.ents[0].id_ == "" and doc.ents[0]._.money["value"] == 51_000_000 and doc.ents[0]._.money["currency"] == "USD"
 
 

@@ -19,6 +19,7 @@ from chip_ner.cli import REJECTED_EXIT, app
 from chip_ner.errors import ChipNerError
 from chip_ner.extract import local
 from chip_ner.extract.local import extract, read_rows
+from conftest import blank_zh
 
 PATTERNS = [{"label": "COMPANY", "pattern": "英伟达", "id": "nvidia"}, {"label": "COMPANY", "pattern": "台积电", "id": "tsmc"},
             {"label": "CHIP", "pattern": "H100"}, {"label": "PERSON", "pattern": "黄仁勋", "id": "jensen-huang"}]
@@ -29,7 +30,7 @@ SENTENCES = ["英伟达发布H100,售价约3万美元。", "黄仁勋说台积�
 def build_pipeline(path):
     """The project's tokenizer, an entity_ruler, the MONEY component and canonical IDs: small,
     and loaded by path like a trained pipeline."""
-    nlp = spacy.blank("zh", config={"nlp": {"tokenizer": {"@tokenizers": "chip_ner.CharLatinTokenizer.v1"}}})
+    nlp = blank_zh()
     nlp.add_pipe("entity_ruler").add_patterns(PATTERNS)
     nlp.add_pipe("chip_ner_money", config={"mode": "authoritative"})
     nlp.add_pipe("chip_ner_canonical").initialize(patterns=PATTERNS)

@@ -14,6 +14,7 @@ from chip_ner.config_code.readers import lexicon_lookups, read_dictionary
 from chip_ner.errors import ChipNerError
 from chip_ner.pipeline.lexicon import END, INSIDE, NONE, START, TABLE, doc_words, lexicon_columns, word_feature
 from chip_ner.pipeline.tok2vec import receptive_field
+from conftest import blank_zh
 
 ROOT = Path(__file__).resolve().parents[1]
 DATA = Path(__file__).resolve().parent / "data"
@@ -74,7 +75,7 @@ def test_lookups_hold_the_script_table_and_the_words_and_travel_with_the_pipelin
     path.write_text("华虹 20 nz\n", encoding="utf-8")
     lookups = lexicon_lookups(str(ROOT / "configs" / "t2s_chars.json"), str(path))
     assert lookups.get_table("lexeme_norm")["華"] == "华"
-    nlp = spacy.blank("zh", config={"nlp": {"tokenizer": {"@tokenizers": "chip_ner.CharLatinTokenizer.v1"}}})
+    nlp = blank_zh()
     nlp.vocab.lookups = lookups
     nlp.to_disk(tmp_path / "model")
     loaded = spacy.load(tmp_path / "model")
@@ -92,7 +93,7 @@ def nlp():
     """tokenizer + chip_ner_tok2vec with the dictionary features, small pieces, untrained weights
     (the pieces must give the whole Doc's vectors whatever the weights)."""
     spacy.util.fix_random_seed(0)
-    nlp = spacy.blank("zh", config={"nlp": {"tokenizer": {"@tokenizers": "chip_ner.CharLatinTokenizer.v1"}}})
+    nlp = blank_zh()
     embed = {"@architectures": "chip_ner.LexiconHashEmbed.v1", "width": 32, "attrs": ["NORM", "SHAPE"],
              "rows": [500, 50], "lexicon_rows": 100}
     encode = {"@architectures": "spacy.MaxoutWindowEncoder.v2", "width": 32, "depth": 2, "window_size": 1, "maxout_pieces": 2}

@@ -1,11 +1,10 @@
 """MSRA sentences as training examples: PERSON taught, ORG and money left unknown, the rest O."""
-import spacy
 
 from chip_ner.config_code.msra_corpus import create_with_msra, msra_example
 from chip_ner.io import write_jsonl
-from chip_ner.pipeline import tokenizer  # noqa: F401  (registers the tokenizer)
+from conftest import blank_zh
 
-NLP = spacy.blank("zh", config={"nlp": {"tokenizer": {"@tokenizers": "chip_ner.CharLatinTokenizer.v1"}}})
+NLP = blank_zh()
 RECORD = {"text": "新华社记者李鹏说投资5亿元", "label": [[0, 3, "ORG"], [5, 7, "PERSON"]]}
 
 

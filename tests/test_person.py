@@ -5,7 +5,7 @@ import spacy
 from spacy.lookups import Lookups
 
 from chip_ner.config_code.readers import read_person_cues
-from chip_ner.pipeline import tokenizer  # noqa: F401  (registers the tokenizer)
+from conftest import blank_zh
 
 CUES = ([{"cue": c, "kind": "title"} for c in ("分析师", "高级分析师", "首席执行官", "设计师", "CEO", "VP", "专家")]
         + [{"cue": c, "kind": "byline"} for c in ("记者", "编辑", "文", "摄影")]
@@ -15,7 +15,7 @@ CUES = ([{"cue": c, "kind": "title"} for c in ("分析师", "高级分析师", "
 
 @pytest.fixture
 def nlp():
-    nlp = spacy.blank("zh", config={"nlp": {"tokenizer": {"@tokenizers": "chip_ner.CharLatinTokenizer.v1"}}})
+    nlp = blank_zh()
     lookups = Lookups()
     lookups.add_table("lexeme_norm", {"師": "师", "張": "张", "編": "编", "輯": "辑", "記": "记"})
     nlp.vocab.lookups = lookups
@@ -83,7 +83,7 @@ def test_component_bytes_round_trip_and_exclude(nlp):
 def test_cues_file_of_earlier_pipelines_still_loads(tmp_path):
     """Pipelines trained before to_bytes existed wrote `cues.json` with json.dumps."""
     (tmp_path / "cues.json").write_text(json.dumps(CUES, ensure_ascii=False), encoding="utf-8")
-    nlp = spacy.blank("zh", config={"nlp": {"tokenizer": {"@tokenizers": "chip_ner.CharLatinTokenizer.v1"}}})
+    nlp = blank_zh()
     nlp.add_pipe("chip_ner_person_cues").from_disk(tmp_path)
     assert people(nlp("分析师张小明表示")) == ["张小明"]
 

@@ -1,14 +1,12 @@
 """MSRA sentences for the PERSON-only component: PER taught, everything else O, train and dev apart, never test."""
 import pytest
-import spacy
 from spacy.util import load_config
 
 from chip_ner.config_code.person_corpus import create_msra_people, people_example
 from chip_ner.io import write_jsonl
-from chip_ner.pipeline import tokenizer  # noqa: F401  (registers the tokenizer)
-from conftest import ROOT
+from conftest import ROOT, blank_zh
 
-NLP = spacy.blank("zh", config={"nlp": {"tokenizer": {"@tokenizers": "chip_ner.CharLatinTokenizer.v1"}}})
+NLP = blank_zh()
 RECORD = {"text": "新华社记者李鹏说投资5亿元", "label": [[0, 3, "ORG"], [5, 7, "PERSON"]]}
 
 

@@ -71,3 +71,56 @@ def test_save_needs_one_model_and_a_person(tmp_path, models, person, capsys):
         main([*models, "--output", "x.json", "--save", str(tmp_path / "out"), *person])
     assert "--save needs --person and exactly one model" in capsys.readouterr().err
     assert not (tmp_path / "out").exists()
+
+
+@Language.component("test_whole_text_company")
+def whole_text_company(doc):
+    doc.ents = [Span(doc, 0, 2, label="COMPANY")]
+    return doc
+
+
+def fold_models(workdir):
+    """A blank fold model for each fold of tests/data (900, 901) that labels its first two
+    characters COMPANY, then extends that COMPANY to a legal name (the shipped rule)."""
+    from chip_ner.evaluation.training import fold_model_path
+    from chip_ner.pipeline import legal_names  # noqa: F401  (registers the factory)
+    for held_out in ("900", "901"):
+        nlp = spacy.blank("zh", config=CONFIG)
+        nlp.add_pipe("test_whole_text_company")
+        nlp.add_pipe("chip_ner_legal_names")
+        fold_model_path(workdir, held_out).parent.mkdir(parents=True)
+        nlp.to_disk(fold_model_path(workdir, held_out))
+
+
+def test_repredict_without_a_rule_predicts_with_the_same_fold_models_minus_that_rule(small, tmp_path):
+    from chip_ner.evaluation.person_model import repredict
+    from conftest import read_records, write_records
+    paragraphs = read_records(small / "paragraphs.jsonl")
+    paragraphs[2]["text"] = "华泰联合证券有限责任公司发布报告。"  # a legal name after the predicted `华泰`
+    paragraphs[2]["end"] = paragraphs[2]["start"] + len(paragraphs[2]["text"])
+    gold = read_records(small / "gold.jsonl")
+    gold[2].update(text=paragraphs[2]["text"], label=[[0, 12, "COMPANY"]])
+    write_records(small / "paragraphs.jsonl", paragraphs)
+    write_records(small / "gold.jsonl", gold)
+    fold_models(tmp_path / "cv")
+    args = (tmp_path / "cv", small / "gold.jsonl", small / "paragraphs.jsonl")
+    assert repredict(*args, tmp_path / "with.jsonl", None, False) == 3
+    assert repredict(*args, tmp_path / "without.jsonl", None, True, without=("chip_ner_legal_names",)) == 3
+    with_rule = {r["id"]: r for r in read_records(tmp_path / "with.jsonl")}
+    without_rule = {r["id"]: r for r in read_records(tmp_path / "without.jsonl")}
+    assert with_rule["901-p000"]["label"] == [[0, 12, "COMPANY"]]
+    assert without_rule["901-p000"]["label"] == [[0, 2, "COMPANY"]] and without_rule["901-p000"]["ablated"]
+    assert with_rule["900-p000"]["label"] == without_rule["900-p000"]["label"] == [[0, 2, "COMPANY"]]
+    # removed and added again (`--with`): the fold models' own predictions
+    assert repredict(*args, tmp_path / "again.jsonl", None, False, without=("chip_ner_legal_names",),
+                     adding=("chip_ner_legal_names",)) == 3
+    assert read_records(tmp_path / "again.jsonl") == read_records(tmp_path / "with.jsonl")
+
+
+def test_repredict_without_a_component_the_fold_model_lacks_is_an_error(small, tmp_path):
+    from chip_ner.evaluation.person_model import repredict
+    fold_models(tmp_path / "cv")
+    with pytest.raises(ValueError, match="no component 'chip_ner_money' to remove"):
+        repredict(tmp_path / "cv", small / "gold.jsonl", small / "paragraphs.jsonl", tmp_path / "out.jsonl", None,
+                  False, without=("chip_ner_money",))
+    assert not (tmp_path / "out.jsonl").exists()

@@ -3,11 +3,11 @@ character, entities never overlap, and nothing is dropped without a record."""
 import random
 
 import pytest
-import spacy
 from spacy.tokens import Span
 
 import chip_ner.spacy_code  # noqa: F401
 from chip_ner.pipeline.spans import is_edge_junk, trimmed
+from conftest import blank_zh
 
 FUZZ_CHARS = list("英伟达台积电超微芯片美元亿兆") + list("HNVa19") + list("，。（）《》「」、：；！？,.()!?-_·") + \
     [" ", "\u3000", "\n", "\t", "\u200b", "\u200d", "\u200c", "\u00ad", "\ufeff", "Ｈ", "１", "＄"]
@@ -15,9 +15,7 @@ FUZZ_CHARS = list("英伟达台积电超微芯片美元亿兆") + list("HNVa19")
 
 @pytest.fixture(scope="module")
 def nlp():
-    nlp = spacy.blank("zh", config={"nlp": {"tokenizer": {"@tokenizers": "chip_ner.CharLatinTokenizer.v1"}}})
-    nlp.add_pipe("chip_ner_span_rules")
-    return nlp
+    return blank_zh("chip_ner_span_rules")
 
 
 def with_ents(nlp, text, spans):

@@ -2,11 +2,12 @@ import pytest
 import spacy
 
 from chip_ner.pipeline.tokenizer import CharLatinTokenizer
+from conftest import blank_zh
 
 
 @pytest.fixture
 def nlp():
-    return spacy.blank("zh", config={"nlp": {"tokenizer": {"@tokenizers": "chip_ner.CharLatinTokenizer.v1"}}})
+    return blank_zh()
 
 
 @pytest.mark.parametrize("text,tokens", [
@@ -50,7 +51,7 @@ def test_folded_norms(nlp, text, tokens, norms):
 def test_norm_of_a_glued_character_uses_the_script_table():
     from spacy.lookups import Lookups
 
-    nlp = spacy.blank("zh", config={"nlp": {"tokenizer": {"@tokenizers": "chip_ner.CharLatinTokenizer.v1"}}})
+    nlp = blank_zh()
     lookups = Lookups()
     lookups.add_table("lexeme_norm", {"偉": "伟"})
     nlp.vocab.lookups = lookups

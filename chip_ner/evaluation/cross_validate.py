@@ -109,7 +109,7 @@ def predict(nlp, records: list[GoldRecord], fold: str, extra: Optional[dict[str,
             for r, predicted in zip(records, spans)]
 
 
-RULE_COMPONENTS = ("entity_ruler", "chip_ner_person_cues", "chip_ner_money")
+RULE_COMPONENTS = ("entity_ruler", "chip_ner_person_cues", "chip_ner_money", "chip_ner_legal_names", "chip_ner_tickers")
 
 
 @dataclass

@@ -6,7 +6,9 @@ sources it): PERSON P/R/F on the MSRA test sentences (exact spans, `msra.measure
 PERSON model alone this is an out-of-domain precision check: it never saw the gold).
 `--component-filter` also scores each pipeline with chip_ner_person_filter around its person_ner
 (chip_ner/candidates/person_filter.py). `--repredict WORKDIR` re-predicts a cross-validate workdir's
-held-out articles from its fold models with the filter added and/or person_ner swapped (`--person`).
+held-out articles from its fold models with the filter added, person_ner swapped (`--person`) and/or
+a component without weights removed (`--without chip_ner_legal_names`) or added before the span
+rules (`--with chip_ner_tickers`), so that a rule is measured on the very models it ships with.
 `--save DIR --person P` writes the one pipeline given with its person_ner swapped for P's, so that the
 swapped pipeline can be measured like any other (for example by `benchmark-msra`'s scorer, this module).
 
@@ -95,11 +97,14 @@ def save_swapped(model: Path, person: Path, output: Path) -> list[str]:
 
 
 def repredict(workdir: Path, gold: Path, paragraphs: Path, output: Path, names: Optional[set[str]], ablated: bool,
-              person: Optional[Path] = None) -> int:
+              person: Optional[Path] = None, without: tuple[str, ...] = (), adding: tuple[str, ...] = ()) -> int:
     """The held-out predictions of cross-validate again, from its fold models (`<article>-100/model/model-last`)
     with the PERSON filter added around person_ner (unless `names` is None) and/or its person_ner swapped for
     the one at `person`: the main NER is trained without person_ner's output (frozen, not annotating),
-    so changing them afterwards is exactly training with them (checked on one fold: identical predictions)."""
+    so changing them afterwards is exactly training with them (checked on one fold: identical predictions).
+    `without`: components with no weights to remove (rules after the NER), which no training step
+    reads either; a name the fold model does not have is an error, not a silent no-op. `adding`: such
+    components added with their defaults, in order, before chip_ner_span_rules (last if it has none)."""
     import spacy
 
     from .. import spacy_code  # noqa: F401  (factories and architectures the pipelines name, bigrams included)
@@ -114,6 +119,14 @@ def repredict(workdir: Path, gold: Path, paragraphs: Path, output: Path, names: 
             swap_person(nlp, person)
         if names is not None:
             with_filter(nlp, names)
+        for name in without:
+            if name not in nlp.pipe_names:
+                raise ValueError(f"{fold_model_path(workdir, held_out)}: no component {name!r} to remove "
+                                 f"(it has {', '.join(nlp.pipe_names)})")
+            nlp.remove_pipe(name)
+        for name in adding:
+            place = {"before": "chip_ner_span_rules"} if "chip_ner_span_rules" in nlp.pipe_names else {}
+            nlp.add_pipe(name, **place)
         extra = {"fraction": 1.0, **({"ablated": True} if ablated else {})}
         rows += predict(nlp, test, held_out, extra)
     write_jsonl(output, rows)
@@ -135,6 +148,10 @@ def main(argv: Optional[list[str]] = None) -> dict[str, Any]:
     parser.add_argument("--person", type=Path, help="with --repredict: swap in the person_ner of this pipeline")
     parser.add_argument("--no-filter", action="store_true", help="with --repredict: no chip_ner_person_filter")
     parser.add_argument("--ablated", action="store_true", help="with --repredict: mark the rows as ablated")
+    parser.add_argument("--without", action="append", default=[],
+                        help="with --repredict: remove this component (no weights; repeatable)")
+    parser.add_argument("--with", dest="adding", action="append", default=[],
+                        help="with --repredict: add this component (no weights) before the span rules; repeatable")
     parser.add_argument("--save", type=Path, help="with --person and one model: write that pipeline with its "
                         "person_ner swapped to this directory (--output: unused) and stop")
     args = parser.parse_args(argv)
@@ -146,7 +163,8 @@ def main(argv: Optional[list[str]] = None) -> dict[str, Any]:
         return {"saved": str(args.save), "pipeline": names}
     if args.repredict is not None:
         n = repredict(args.repredict, args.gold, args.paragraphs, args.output,
-                      None if args.no_filter else surnames(args.surnames), args.ablated, args.person)
+                      None if args.no_filter else surnames(args.surnames), args.ablated, args.person,
+                      tuple(args.without), tuple(args.adding))
         print(f"{n} paragraphs -> {args.output}")
         return {"paragraphs": n}
     sentences = load_msra(args.test)
