@@ -64,38 +64,49 @@ class TickerNames:
     def __call__(self, doc: Doc) -> Doc:
         text = doc.text
         ents = sorted(doc.ents, key=lambda e: e.start_char)
+        out: list[Span] = []  # the entities before the code in hand, as they will be set
+        following = 0  # the next entity of `ents` not yet in `out`: one pass, linear in the Doc
         changes = []
         for match in NUMERIC_CODE.finditer(text):
             end = match.start()
             while end > 0 and text[end - 1].isspace():  # `台積電 (2330)`
                 end -= 1
-            before = [e for e in ents if e.start_char < end]
-            last = before[-1] if before else None
-            if last is not None and last.end_char == end:
-                if last.label_ in RELABELLED:
-                    span = Span(doc, last.start, last.end, label="COMPANY", kb_id=last.kb_id, span_id=last.id)
-                    ents[ents.index(last)] = span
-                    changes.append((last.start_char, last.end_char, last.label_, "COMPANY"))
+            while following < len(ents) and ents[following].start_char < end:
+                out.append(ents[following])
+                following += 1
+            change = self.name_at(doc, text, out[-1] if out else None, end)
+            if change is None:
                 continue
-            floor = last.end_char if last is not None else 0
-            if last is not None and last.end_char > end:
-                continue  # an entity runs into the code: not this component's to cut
-            if last is not None and last.label_ == "COMPANY" and continues_to(text, last.end_char, end):
-                span = doc.char_span(last.start_char, end, label="COMPANY", kb_id=last.kb_id, span_id=last.id)
-                if span is not None:
-                    ents[ents.index(last)] = span
-                    changes.append((last.start_char, last.end_char, "COMPANY", "COMPANY"))
+            span, old_label = change
+            if old_label is None:
+                out.append(span)
+            else:
+                changes.append((out[-1].start_char, out[-1].end_char, old_label, "COMPANY"))
+                out[-1] = span
                 continue
-            start = name_before(text, end, floor)
-            span = doc.char_span(start, end, label="COMPANY") if start is not None else None
-            if span is None:
-                continue
-            ents.insert(len(before), span)
-            changes.append((start, end, None, "COMPANY"))
+            changes.append((span.start_char, span.end_char, None, "COMPANY"))
         if changes:
-            doc.ents = ents
+            doc.ents = out + ents[following:]
             doc.user_data.setdefault("chip_ner_tickers", []).extend(changes)
         return doc
+
+    @staticmethod
+    def name_at(doc: Doc, text: str, last: Optional[Span], end: int) -> Optional[tuple[Span, Optional[str]]]:
+        """The COMPANY that ends at a code at `end`, given the last entity that starts before it:
+        (the span, the label it replaces or None for a new one), or None for no change. `text` is
+        doc.text, passed in: building it per code would make the component quadratic."""
+        if last is not None and last.end_char == end:
+            if last.label_ not in RELABELLED:
+                return None
+            return Span(doc, last.start, last.end, label="COMPANY", kb_id=last.kb_id, span_id=last.id), last.label_
+        if last is not None and last.end_char > end:
+            return None  # an entity runs into the code: not this component's to cut
+        if last is not None and last.label_ == "COMPANY" and continues_to(text, last.end_char, end):
+            span = doc.char_span(last.start_char, end, label="COMPANY", kb_id=last.kb_id, span_id=last.id)
+            return (span, "COMPANY") if span is not None else None
+        start = name_before(text, end, last.end_char if last is not None else 0)
+        span = doc.char_span(start, end, label="COMPANY") if start is not None else None
+        return (span, None) if span is not None else None
 
 
 def make_ticker_names(nlp: Language, name: str) -> TickerNames:
