@@ -63,7 +63,7 @@ class TickerNames:
 
     def __call__(self, doc: Doc) -> Doc:
         text = doc.text
-        ents = sorted(doc.ents, key=lambda e: e.start_char)
+        ents = list(doc.ents)  # in order of position, as spaCy keeps them
         out: list[Span] = []  # the entities before the code in hand, as they will be set
         following = 0  # the next entity of `ents` not yet in `out`: one pass, linear in the Doc
         changes = []
@@ -79,12 +79,11 @@ class TickerNames:
                 continue
             span, old_label = change
             if old_label is None:
+                changes.append((span.start_char, span.end_char, None, "COMPANY"))
                 out.append(span)
             else:
                 changes.append((out[-1].start_char, out[-1].end_char, old_label, "COMPANY"))
                 out[-1] = span
-                continue
-            changes.append((span.start_char, span.end_char, None, "COMPANY"))
         if changes:
             doc.ents = out + ents[following:]
             doc.user_data.setdefault("chip_ner_tickers", []).extend(changes)
