@@ -69,12 +69,13 @@ def test_rest_of_legal_name(text, end, expected):
 
 
 def test_the_packaged_config_extends_after_every_component_that_sets_entities():
-    """Legal names, then the names before stock codes (tests/test_tickers.py), then the span rules."""
+    """Legal names, then the names before stock codes (tests/test_tickers.py), then the chips' model
+    numbers (tests/test_model_numbers.py), then the span rules."""
     import srsly
     from spacy.util import load_config
 
     from conftest import ROOT
     config = ROOT / "configs" / f"{srsly.read_yaml(ROOT / 'project.yml')['vars']['config']}.cfg"
     pipeline = load_config(config, interpolate=False)["nlp"]["pipeline"]
-    assert pipeline[pipeline.index("chip_ner_legal_names") - 1:][:4] == [
-        "chip_ner_money", "chip_ner_legal_names", "chip_ner_tickers", "chip_ner_span_rules"]
+    assert pipeline[pipeline.index("chip_ner_legal_names") - 1:][:5] == [
+        "chip_ner_money", "chip_ner_legal_names", "chip_ner_tickers", "chip_ner_model_numbers", "chip_ner_span_rules"]

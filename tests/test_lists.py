@@ -5,7 +5,7 @@ import pytest
 import spacy
 from spacy.tokens import Doc, Span
 
-from chip_ner.pipeline.lists import HELD_KEY, PRESET_KEY, SPANS_KEY, merged, merged_people
+from chip_ner.pipeline.lists import HELD_KEY, PRESET_KEY, SET_ASIDE_KEY, SPANS_KEY, merged, merged_people
 
 WORDS = ["SK", "海力士", "与", "中芯", "国际", "宣布", "合作", "黄仁勋", "称"]
 
@@ -97,13 +97,18 @@ PEOPLE_WORDS = ["本报", "记者", "李", "舸", "摄", "：", "戴", "爾", "�
     ([(4, 5, "PERSON"), (6, 8, "COMPANY")], [(4, 7, "PERSON")], [], [(4, 5, "PERSON"), (6, 8, "COMPANY")]),
     # a PERSON that was on the Doc before the NER (a cue, a listed person): kept
     ([(2, 5, "PERSON")], [(2, 4, "PERSON")], [(2, 5, "PERSON")], [(2, 5, "PERSON")]),
-    # the same span from both: once
+    # the same span from both: once (also when it came from a cue)
     ([(10, 12, "PERSON")], [(10, 12, "PERSON")], [], [(10, 12, "PERSON")]),
+    ([(10, 12, "PERSON")], [(10, 12, "PERSON")], [(10, 12, "PERSON")], [(10, 12, "PERSON")]),
     ([], [], [], []),
 ])
 def test_merged_people(held, people, protected, expected):
     doc = doc_with([], PEOPLE_WORDS)
-    assert as_tuples(merged_people(spans(doc, held), spans(doc, people), set(protected))) == expected
+    merged_ents, set_aside = merged_people(spans(doc, held), spans(doc, people), set(protected))
+    assert as_tuples(merged_ents) == expected
+    # every person span is merged, set aside or already there, never lost
+    assert sorted(as_tuples(set_aside) + [p for p in people if p in as_tuples(merged_ents)]) == sorted(people)
+    assert not set(as_tuples(set_aside)) & set(as_tuples(merged_ents))
 
 
 def test_hold_and_merge_around_a_person_component():
@@ -119,6 +124,7 @@ def test_hold_and_merge_around_a_person_component():
     doc = merge(doc)
     assert as_tuples(doc.ents) == [(2, 4, "PERSON"), (6, 8, "COMPANY"), (10, 11, "PERSON")]
     assert HELD_KEY not in doc.spans
+    assert as_tuples(doc.spans[SET_ASIDE_KEY]) == [(6, 8, "PERSON"), (10, 12, "PERSON")]
 
 
 def test_merge_without_hold_leaves_the_doc_alone():
@@ -127,3 +133,69 @@ def test_merge_without_hold_leaves_the_doc_alone():
     doc = doc_with([], PEOPLE_WORDS)
     doc.ents = spans(doc, [(2, 5, "PERSON")])
     assert as_tuples(merge(doc).ents) == [(2, 5, "PERSON")]
+
+
+@pytest.fixture(scope="module")
+def over_companies():
+    """chip_ner_people_over_companies with the project's surnames, in a pipeline whose vocab has the
+    script table (traditional names compare as simplified)."""
+    import chip_ner.spacy_code  # noqa: F401
+    from chip_ner.config_code.readers import read_person_cues
+    from conftest import ROOT, blank_zh
+
+    nlp = blank_zh()
+    nlp.vocab.lookups.add_table("lexeme_norm", {"鄭": "郑", "義": "义"})
+    component = nlp.add_pipe("chip_ner_people_over_companies")
+    component.initialize(cues=read_person_cues([str(ROOT / "configs" / "surnames.jsonl")]))
+    return nlp, component
+
+
+def with_people(nlp, text, ents, set_aside, listed=()):
+    """`text` with entities, set-aside person spans and listed names given as (surface, label)."""
+    def span(surface, label):
+        return doc.char_span(text.index(surface), text.index(surface) + len(surface), label=label)
+    doc = nlp.make_doc(text)
+    doc.ents = [span(*e) for e in ents]
+    doc.spans[SET_ASIDE_KEY] = [span(s, "PERSON") for s in set_aside]
+    doc.spans[SPANS_KEY] = [span(*e) for e in listed]
+    return doc
+
+
+@pytest.mark.parametrize("text, ents, set_aside, listed, expected", [
+    # a Chinese name the main NER labelled COMPANY, exactly
+    ("徐敬全表示", [("徐敬全", "COMPANY")], ["徐敬全"], [], [("徐敬全", "PERSON")]),
+    # traditional script: the surname is compared in simplified script
+    ("鄭義宣與", [("鄭義宣", "COMPANY")], ["鄭義宣"], [], [("鄭義宣", "PERSON")]),
+    # the person span covers the COMPANY piece (梁见后 over 梁见)
+    ("梁见后表示", [("梁见", "COMPANY")], ["梁见后"], [], [("梁见后", "PERSON")]),
+    # a transliterated name with a middle dot
+    ("前任里奇·谭普顿离开", [("里奇·谭普顿", "COMPANY")], ["里奇·谭普顿"], [], [("里奇·谭普顿", "PERSON")]),
+    # a COMPANY longer than the person span: a short company name, not a person (华岳证券)
+    ("华岳证券分析师", [("华岳证券", "COMPANY")], ["华岳"], [], [("华岳证券", "COMPANY")]),
+    # transliterated company names (戴爾, 貝萊德): no surname shape wins over them
+    ("戴爾亞太", [("戴爾", "COMPANY")], ["戴爾"], [], [("戴爾", "COMPANY")]),
+    ("貝萊德基金", [("貝萊德", "COMPANY")], ["貝萊德"], [], [("貝萊德", "COMPANY")]),
+    # no common surname first
+    ("阿里巴巴的", [("阿里巴巴", "COMPANY")], ["阿里巴巴"], [], [("阿里巴巴", "COMPANY")]),
+    # a listed name is never replaced
+    ("何小鹏表示", [("何小鹏", "COMPANY")], ["何小鹏"], [("何小鹏", "COMPANY")], [("何小鹏", "COMPANY")]),
+    # a CHIP or MONEY overlapped: nothing replaced
+    ("张江芯片", [("张江", "CHIP")], ["张江"], [], [("张江", "CHIP")]),
+    # nothing set aside
+    ("徐敬全表示", [("徐敬全", "COMPANY")], [], [], [("徐敬全", "COMPANY")]),
+])
+def test_people_over_companies(over_companies, text, ents, set_aside, listed, expected):
+    nlp, component = over_companies
+    doc = component(with_people(nlp, text, ents, set_aside, listed))
+    assert [(e.text, e.label_) for e in doc.ents] == expected
+    replaced = [text[a:b] for a, b, _ in doc.user_data.get("chip_ner_people_over_companies", [])]
+    assert replaced == [e for e, label in expected if label == "PERSON"]
+    assert all(s.text not in replaced for s in doc.spans[SET_ASIDE_KEY])  # what won is no longer set aside
+
+
+def test_people_over_companies_keeps_its_surnames(over_companies, tmp_path):
+    nlp, component = over_companies
+    component.to_disk(tmp_path)
+    again = nlp.create_pipe("chip_ner_people_over_companies").from_disk(tmp_path)
+    assert again.surnames == component.surnames and "徐" in again.surnames
+    assert nlp.create_pipe("chip_ner_people_over_companies").from_bytes(component.to_bytes()).surnames == component.surnames

@@ -74,8 +74,8 @@ def test_wheel_installs_and_loads_in_a_fresh_venv(project, tmp_path):
     # the MSRA PERSON component travels frozen after the main NER and the lists' names, between the components that
     # hold the entities aside and merge its people in (chip_ner/pipeline/lists.py); the meta names its corpus
     pipes = output["pipes"]
-    assert pipes[pipes.index("chip_ner_merge_lists"):pipes.index("chip_ner_merge_people") + 1] == [
-        "chip_ner_merge_lists", "chip_ner_hold_ents", "person_ner", "chip_ner_merge_people"]
+    assert pipes[pipes.index("chip_ner_merge_lists"):pipes.index("chip_ner_merge_people") + 2] == [
+        "chip_ner_merge_lists", "chip_ner_hold_ents", "person_ner", "chip_ner_merge_people", "chip_ner_people_over_companies"]
     assert output["pipes"].index("chip_ner_merge_lists") == output["pipes"].index("ner") + 1
     assert any(source["name"].startswith("MSRA") for source in output["meta"]["sources"])
     assert output["ents"], "the packaged model found no entity"

@@ -68,6 +68,7 @@ def test_a_person_model_reads_the_dictionary_words_it_embeds(person_config, embe
 def test_the_packaged_pipeline_runs_the_person_model_on_a_clean_doc_after_the_lists_are_merged():
     pipeline = load_config(ROOT / "configs" / "char_latin_cues_merge_person_lexicon.cfg", interpolate=False)["nlp"]["pipeline"]
     order = ["entity_ruler", "chip_ner_person_cues", "chip_ner_hold_lists", "ner", "chip_ner_merge_lists",
-             "chip_ner_hold_ents", "person_ner", "chip_ner_merge_people", "chip_ner_money", "chip_ner_span_rules",
+             "chip_ner_hold_ents", "person_ner", "chip_ner_merge_people", "chip_ner_people_over_companies",
+             "chip_ner_money", "chip_ner_span_rules",
              "chip_ner_canonical"]
     assert [name for name in pipeline if name in order] == order

@@ -124,3 +124,30 @@ def test_repredict_without_a_component_the_fold_model_lacks_is_an_error(small, t
         repredict(tmp_path / "cv", small / "gold.jsonl", small / "paragraphs.jsonl", tmp_path / "out.jsonl", None,
                   False, without=("chip_ner_money",))
     assert not (tmp_path / "out.jsonl").exists()
+
+
+@pytest.mark.parametrize("name, pipeline, expected", [
+    # after the nearest component before it in the training config
+    ("chip_ner_people_over_companies", ["chip_ner_hold_ents", "chip_ner_merge_people", "chip_ner_money"],
+     ["chip_ner_hold_ents", "chip_ner_merge_people", "chip_ner_people_over_companies", "chip_ner_money"]),
+    ("chip_ner_model_numbers", ["chip_ner_tickers", "chip_ner_span_rules"],
+     ["chip_ner_tickers", "chip_ner_model_numbers", "chip_ner_span_rules"]),
+    # nothing before it: before the nearest after it; nothing of the config at all: last
+    ("chip_ner_model_numbers", ["chip_ner_span_rules"], ["chip_ner_model_numbers", "chip_ner_span_rules"]),
+    ("chip_ner_model_numbers", [], ["chip_ner_model_numbers"]),
+])
+def test_a_component_is_added_where_and_as_the_training_config_says(name, pipeline, expected):
+    from chip_ner.evaluation.person_model import add_as_configured
+    from conftest import ROOT, blank_zh
+    nlp = blank_zh(*pipeline)
+    component = add_as_configured(nlp, name, ROOT / "configs" / "char_latin_cues_merge_person_lexicon.cfg")
+    assert nlp.pipe_names == expected
+    if name == "chip_ner_people_over_companies":  # initialised from [initialize.components.<name>]
+        assert {"王", "李", "徐"} <= component.surnames
+
+
+def test_adding_a_component_the_config_lacks_is_an_error():
+    from chip_ner.evaluation.person_model import add_as_configured
+    from conftest import ROOT, blank_zh
+    with pytest.raises(ValueError, match="no component 'chip_ner_person_filter' in its pipeline"):
+        add_as_configured(blank_zh(), "chip_ner_person_filter", ROOT / "configs" / "char_latin_cues_merge_person_lexicon.cfg")

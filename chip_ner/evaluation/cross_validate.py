@@ -109,7 +109,8 @@ def predict(nlp, records: list[GoldRecord], fold: str, extra: Optional[dict[str,
             for r, predicted in zip(records, spans)]
 
 
-RULE_COMPONENTS = ("entity_ruler", "chip_ner_person_cues", "chip_ner_money", "chip_ner_legal_names", "chip_ner_tickers")
+RULE_COMPONENTS = ("entity_ruler", "chip_ner_person_cues", "chip_ner_people_over_companies", "chip_ner_money",
+                   "chip_ner_legal_names", "chip_ner_tickers", "chip_ner_model_numbers")
 
 
 @dataclass

@@ -7,8 +7,8 @@ PERSON model alone this is an out-of-domain precision check: it never saw the go
 `--component-filter` also scores each pipeline with chip_ner_person_filter around its person_ner
 (chip_ner/candidates/person_filter.py). `--repredict WORKDIR` re-predicts a cross-validate workdir's
 held-out articles from its fold models with the filter added, person_ner swapped (`--person`) and/or
-a component without weights removed (`--without chip_ner_legal_names`) or added before the span
-rules (`--with chip_ner_tickers`), so that a rule is measured on the very models it ships with.
+a component without weights removed (`--without chip_ner_legal_names`) or added where the training
+config puts it (`--with chip_ner_tickers`), so that a rule is measured on the very models it ships with.
 `--save DIR --person P` writes the one pipeline given with its person_ner swapped for P's, so that the
 swapped pipeline can be measured like any other (for example by `benchmark-msra`'s scorer, this module).
 
@@ -96,15 +96,36 @@ def save_swapped(model: Path, person: Path, output: Path) -> list[str]:
     return nlp.pipe_names
 
 
+def add_as_configured(nlp, name: str, config: Path):
+    """Add the weightless component `name` where the training config's pipeline puts it (after the
+    nearest component before it that `nlp` has, else before the nearest after it, else last), initialised with the config's
+    `[initialize.components.<name>]` settings (surname lists and the like; none for most rules)."""
+    from spacy.util import load_config, registry
+
+    settings = load_config(config, interpolate=True)
+    order = list(settings["nlp"]["pipeline"])
+    if name not in order:
+        raise ValueError(f"{config}: no component {name!r} in its pipeline, so there is no place to add it")
+    before = [other for other in order[:order.index(name)] if other in nlp.pipe_names]
+    after = [other for other in order[order.index(name) + 1:] if other in nlp.pipe_names]
+    place = {"after": before[-1]} if before else {"before": after[0]} if after else {"last": True}
+    component = nlp.add_pipe(name, **place)
+    init = settings["initialize"]["components"].get(name)
+    if init is not None and hasattr(component, "initialize"):
+        component.initialize(lambda: [], nlp=nlp, **registry.resolve(init))
+    return component
+
+
 def repredict(workdir: Path, gold: Path, paragraphs: Path, output: Path, names: Optional[set[str]], ablated: bool,
-              person: Optional[Path] = None, without: tuple[str, ...] = (), adding: tuple[str, ...] = ()) -> int:
+              person: Optional[Path] = None, without: tuple[str, ...] = (), adding: tuple[str, ...] = (),
+              config: Path = Path("configs/char_latin_cues_merge_person_lexicon.cfg")) -> int:
     """The held-out predictions of cross-validate again, from its fold models (`<article>-100/model/model-last`)
     with the PERSON filter added around person_ner (unless `names` is None) and/or its person_ner swapped for
     the one at `person`: the main NER is trained without person_ner's output (frozen, not annotating),
     so changing them afterwards is exactly training with them (checked on one fold: identical predictions).
     `without`: components with no weights to remove (rules after the NER), which no training step
     reads either; a name the fold model does not have is an error, not a silent no-op. `adding`: such
-    components added with their defaults, in order, before chip_ner_span_rules (last if it has none)."""
+    components added, in order, where and as `config` (the training config) places and initialises them."""
     import spacy
 
     from .. import spacy_code  # noqa: F401  (factories and architectures the pipelines name, bigrams included)
@@ -125,8 +146,7 @@ def repredict(workdir: Path, gold: Path, paragraphs: Path, output: Path, names: 
                                  f"(it has {', '.join(nlp.pipe_names)})")
             nlp.remove_pipe(name)
         for name in adding:
-            place = {"before": "chip_ner_span_rules"} if "chip_ner_span_rules" in nlp.pipe_names else {}
-            nlp.add_pipe(name, **place)
+            add_as_configured(nlp, name, config)
         extra = {"fraction": 1.0, **({"ablated": True} if ablated else {})}
         rows += predict(nlp, test, held_out, extra)
     write_jsonl(output, rows)
@@ -151,7 +171,9 @@ def main(argv: Optional[list[str]] = None) -> dict[str, Any]:
     parser.add_argument("--without", action="append", default=[],
                         help="with --repredict: remove this component (no weights; repeatable)")
     parser.add_argument("--with", dest="adding", action="append", default=[],
-                        help="with --repredict: add this component (no weights) before the span rules; repeatable")
+                        help="with --repredict: add this component (no weights) where --config puts it; repeatable")
+    parser.add_argument("--config", type=Path, default=Path("configs/char_latin_cues_merge_person_lexicon.cfg"),
+                        help="with --with: the training config that places and initialises the added components")
     parser.add_argument("--save", type=Path, help="with --person and one model: write that pipeline with its "
                         "person_ner swapped to this directory (--output: unused) and stop")
     args = parser.parse_args(argv)
@@ -164,7 +186,7 @@ def main(argv: Optional[list[str]] = None) -> dict[str, Any]:
     if args.repredict is not None:
         n = repredict(args.repredict, args.gold, args.paragraphs, args.output,
                       None if args.no_filter else surnames(args.surnames), args.ablated, args.person,
-                      tuple(args.without), tuple(args.adding))
+                      tuple(args.without), tuple(args.adding), args.config)
         print(f"{n} paragraphs -> {args.output}")
         return {"paragraphs": n}
     sentences = load_msra(args.test)

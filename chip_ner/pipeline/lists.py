@@ -28,24 +28,45 @@ merges person_ner's PERSON spans:
 - a span that overlaps anything else is dropped: a CHIP, COMPANY or MONEY entity, or any entity
   that was on the Doc before the NER (a listed name in doc.spans[SPANS_KEY], a PERSON cue or a
   listed person in doc.spans[PRESET_KEY]).
-Replacing COMPANY entities too was measured and dropped: the MSRA model reads transliterated
-company names as people (`戴爾`, `貝萊德`, `邁威爾`).
+The spans dropped are not lost: they are kept in `doc.spans[SET_ASIDE_KEY]`.
 
-Self-contained (spaCy only), so `spacy package --code` can ship it.
+**A confident name wins over the main NER's COMPANY** (`chip_ner_people_over_companies`, right after
+the merge). The main NER, which learnt COMPANY from chip news, labels names in general news
+COMPANY (`江泽民`, `徐敬全`, `何小鹏`). Replacing every COMPANY that a person span overlaps was
+measured and dropped: the MSRA model reads transliterated company names as people (`戴爾`,
+`貝萊德`, `邁威爾`) and short company names as given names (`华岳` in `华岳证券`). This component
+takes a set-aside person span back only when it has the shape of a name, 2-4 Chinese characters
+that start with a common surname (`configs/surnames.jsonl`, compared in simplified script through
+the vocab's `lexeme_norm`) and hold no character of transliteration (`尔`, `斯`, `莱`), or a
+transliteration with a middle dot; when every entity it overlaps is an unlisted COMPANY or PERSON
+(nothing from a list or a cue); and when it covers every such COMPANY whole (`梁见后` over `梁见`,
+never `华岳` out of `华岳证券`). Each replacement is recorded in
+`doc.user_data["chip_ner_people_over_companies"]`.
+
+Self-contained (spaCy and srsly only), so `spacy package --code` can ship it.
 """
 from __future__ import annotations
 
 import bisect
+import re
 import unicodedata
-from typing import Iterable
+from typing import Iterable, Optional
 
+import srsly
+from spacy import util
 from spacy.language import Language
 from spacy.tokens import Doc, Span
+from spacy.util import SimpleFrozenList, ensure_path
 
 SPANS_KEY = "chip_ner_lists"
 PRESET_KEY = "chip_ner_preset"  # the entities left on the Doc for the NER to keep (PERSON cues, listed people)
 HELD_LABELS = ("CHIP", "COMPANY")
 HELD_KEY = "chip_ner_before_people"  # every entity, while person_ner predicts on a clean Doc
+SET_ASIDE_KEY = "chip_ner_people_set_aside"  # person_ner's spans that chip_ner_merge_people did not merge
+HAN_NAME = re.compile(r"^[\u3400-\u9fff]{2,4}$")
+DOTTED_NAME = re.compile(r"^[\u3400-\u9fff]{1,6}(?:[·・•][\u3400-\u9fff]{1,8})+$")  # 比尔·盖茨
+# Characters of transliterated foreign names that Chinese given names hardly use (戴爾, 貝萊德, 邁威爾).
+TRANSLITERATION = frozenset("尔爾斯萊莱逊遜茨兹茲丝絲瓦")
 
 
 def is_han(char: str) -> bool:
@@ -136,20 +157,30 @@ def span_keys(spans) -> set[tuple[int, int, str]]:
     return {span_key(span) for span in spans}
 
 
-def merged_people(held: list[Span], people: list[Span], protected: set[tuple[int, int, str]]) -> list[Span]:
-    """The held entities with person_ner's `people` merged in by the module's rule."""
+def merged_people(held: list[Span], people: list[Span], protected: set[tuple[int, int, str]]) -> tuple[list[Span], list[Span]]:
+    """The held entities with person_ner's `people` merged in by the module's rule, and the people
+    set aside (those that overlap something the rule keeps, other than the same PERSON span)."""
     entities = SortedSpans(held)
     replaced: set[tuple[int, int, str]] = set()
-    added = []
+    added, set_aside = [], []
     for person in people:
         overlapping = entities.overlapping(person)
         if not overlapping:
             added.append(person)
+        elif [span_key(ent) for ent in overlapping] == [span_key(person)]:
+            continue  # already there, from a cue or the main NER: nothing to merge or set aside
         elif all(ent.label_ == "PERSON" and span_key(ent) not in protected for ent in overlapping):
             replaced |= span_keys(overlapping)
             added.append(person)
+        else:
+            set_aside.append(person)
     kept = [ent for ent in held if span_key(ent) not in replaced]
-    return sorted(kept + added, key=lambda span: span.start)
+    return sorted(kept + added, key=lambda span: span.start), set_aside
+
+
+def protected_keys(doc: Doc) -> set[tuple[int, int, str]]:
+    """The entities that were on the Doc before the NER: listed names, PERSON cues, listed people."""
+    return span_keys(doc.spans.get(SPANS_KEY, [])) | span_keys(doc.spans.get(PRESET_KEY, []))
 
 
 def merge_people(doc: Doc) -> Doc:
@@ -158,9 +189,75 @@ def merge_people(doc: Doc) -> Doc:
     held = list(doc.spans[HELD_KEY])
     del doc.spans[HELD_KEY]
     people = [ent for ent in doc.ents if ent.label_ == "PERSON"]
-    protected = span_keys(doc.spans.get(SPANS_KEY, [])) | span_keys(doc.spans.get(PRESET_KEY, []))
-    doc.ents = merged_people(held, people, protected)
+    doc.ents, doc.spans[SET_ASIDE_KEY] = merged_people(held, people, protected_keys(doc))
     return doc
+
+
+class PeopleOverCompanies:
+    """A set-aside person span with the shape of a name replaces the unlisted COMPANY (and PERSON)
+    entities it covers (the module's docstring says when)."""
+
+    def __init__(self, nlp: Language, name: str = "chip_ner_people_over_companies"):
+        self.name = name
+        self.vocab = nlp.vocab
+        self.surnames: frozenset[str] = frozenset()
+
+    def initialize(self, get_examples=None, *, nlp: Optional[Language] = None,
+                   cues: Optional[list[dict[str, str]]] = None) -> None:
+        """`cues`: entries of chip_ner.person_cues.v1; those of kind `surname` are kept."""
+        self.surnames = frozenset(c["cue"] for c in cues or [] if c["kind"] == "surname")
+
+    def is_a_name(self, text: str) -> bool:
+        if DOTTED_NAME.match(text):
+            return True
+        if not HAN_NAME.match(text) or TRANSLITERATION & set(text):
+            return False
+        norms = self.vocab.lookups.get_table("lexeme_norm") if self.vocab.lookups.has_table("lexeme_norm") else {}
+        head = "".join(norms.get(char, char) for char in text[:2])
+        return head[:1] in self.surnames or head in self.surnames
+
+    def wins(self, person: Span, overlapping: list[Span], protected: set[tuple[int, int, str]]) -> bool:
+        return (bool(overlapping) and self.is_a_name(person.text)
+                and all(ent.label_ in ("COMPANY", "PERSON") and span_key(ent) not in protected for ent in overlapping)
+                and all(person.start <= ent.start and ent.end <= person.end for ent in overlapping if ent.label_ == "COMPANY"))
+
+    def __call__(self, doc: Doc) -> Doc:
+        people = list(doc.spans.get(SET_ASIDE_KEY, []))
+        if not people:
+            return doc
+        entities, protected = SortedSpans(doc.ents), protected_keys(doc)
+        replaced: set[tuple[int, int, str]] = set()
+        won, changes = [], []
+        for person in people:
+            overlapping = entities.overlapping(person)
+            if self.wins(person, overlapping, protected):
+                replaced |= span_keys(overlapping)
+                won.append(person)
+                changes.append((person.start_char, person.end_char, [(e.start_char, e.end_char, e.label_) for e in overlapping]))
+        if won:
+            doc.ents = sorted([ent for ent in doc.ents if span_key(ent) not in replaced] + won, key=lambda span: span.start)
+            doc.spans[SET_ASIDE_KEY] = [person for person in people if person not in won]
+            doc.user_data.setdefault("chip_ner_people_over_companies", []).extend(changes)
+        return doc
+
+    # -- serialisation: `nlp.to_bytes()` skips a component without to_bytes -----------------
+    def _set_surnames(self, surnames: list[str]) -> None:
+        self.surnames = frozenset(surnames)
+
+    def to_bytes(self, *, exclude: Iterable[str] = SimpleFrozenList()) -> bytes:
+        return util.to_bytes({"surnames": lambda: srsly.json_dumps(sorted(self.surnames))}, exclude)
+
+    def from_bytes(self, bytes_data: bytes, *, exclude: Iterable[str] = SimpleFrozenList()) -> "PeopleOverCompanies":
+        util.from_bytes(bytes_data, {"surnames": lambda b: self._set_surnames(srsly.json_loads(b))}, exclude)
+        return self
+
+    def to_disk(self, path, *, exclude: Iterable[str] = SimpleFrozenList()) -> None:
+        ensure_path(path).mkdir(parents=True, exist_ok=True)
+        util.to_disk(path, {"surnames.json": lambda p: srsly.write_json(p, sorted(self.surnames))}, exclude)
+
+    def from_disk(self, path, *, exclude: Iterable[str] = SimpleFrozenList()) -> "PeopleOverCompanies":
+        util.from_disk(path, {"surnames.json": lambda p: self._set_surnames(srsly.read_json(p))}, exclude)
+        return self
 
 
 def make_hold_lists(nlp: Language, name: str, labels: list[str]) -> HoldLists:
@@ -179,6 +276,10 @@ def make_merge_people(nlp: Language, name: str):
     return merge_people
 
 
+def make_people_over_companies(nlp: Language, name: str) -> PeopleOverCompanies:
+    return PeopleOverCompanies(nlp, name)
+
+
 # The project's file and the wheel's copy of it may both be imported in one process (spaCy
 # raises E004 for a second, different function under one name); they are the same code.
 if not Language.has_factory("chip_ner_hold_lists"):
@@ -189,3 +290,5 @@ if not Language.has_factory("chip_ner_hold_ents"):
     Language.factory("chip_ner_hold_ents", func=make_hold_ents)
 if not Language.has_factory("chip_ner_merge_people"):
     Language.factory("chip_ner_merge_people", func=make_merge_people)
+if not Language.has_factory("chip_ner_people_over_companies"):
+    Language.factory("chip_ner_people_over_companies", func=make_people_over_companies)
