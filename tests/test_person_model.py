@@ -83,7 +83,7 @@ def fold_models(workdir):
     """A blank fold model for each fold of tests/data (900, 901) that labels its first two
     characters COMPANY, then extends that COMPANY to a legal name (the shipped rule)."""
     from chip_ner.evaluation.training import fold_model_path
-    from chip_ner.pipeline import legal_names  # noqa: F401  (registers the factory)
+    from chip_ner.pipeline import continuations  # noqa: F401  (registers the factory)
     for held_out in ("900", "901"):
         nlp = spacy.blank("zh", config=CONFIG)
         nlp.add_pipe("test_whole_text_company")
