@@ -236,7 +236,8 @@ class PeopleOverCompanies:
                 changes.append((person.start_char, person.end_char, [(e.start_char, e.end_char, e.label_) for e in overlapping]))
         if won:
             doc.ents = sorted([ent for ent in doc.ents if span_key(ent) not in replaced] + won, key=lambda span: span.start)
-            doc.spans[SET_ASIDE_KEY] = [person for person in people if person not in won]
+            won_keys = span_keys(won)
+            doc.spans[SET_ASIDE_KEY] = [person for person in people if span_key(person) not in won_keys]
             doc.user_data.setdefault("chip_ner_people_over_companies", []).extend(changes)
         return doc
 
