@@ -225,7 +225,8 @@ class PeopleOverCompanies:
         people = list(doc.spans.get(SET_ASIDE_KEY, []))
         if not people:
             return doc
-        entities, protected = SortedSpans(doc.ents), protected_keys(doc)
+        ents = list(doc.ents)  # spaCy builds the entity spans anew on every read of doc.ents
+        entities, protected = SortedSpans(ents), protected_keys(doc)
         replaced: set[tuple[int, int, str]] = set()
         won, changes = [], []
         for person in people:
@@ -235,7 +236,7 @@ class PeopleOverCompanies:
                 won.append(person)
                 changes.append((person.start_char, person.end_char, [(e.start_char, e.end_char, e.label_) for e in overlapping]))
         if won:
-            doc.ents = sorted([ent for ent in doc.ents if span_key(ent) not in replaced] + won, key=lambda span: span.start)
+            doc.ents = sorted([ent for ent in ents if span_key(ent) not in replaced] + won, key=lambda span: span.start)
             won_keys = span_keys(won)
             doc.spans[SET_ASIDE_KEY] = [person for person in people if span_key(person) not in won_keys]
             doc.user_data.setdefault("chip_ner_people_over_companies", []).extend(changes)
