@@ -4,4 +4,4 @@ candidates that experiment configs name).
 `spacy package` ships only the files of `chip_ner/pipeline/` (see project.yml)."""
 from chip_ner.candidates import bigram_embed  # noqa: F401
 from chip_ner.config_code import augment, msra_corpus, readers, versions  # noqa: F401
-from chip_ner.pipeline import canonical, continuations, lexicon, lists, money, ner, person, spans, tickers, tok2vec, tokenizer  # noqa: F401
+from chip_ner.pipeline import canonical, continuations, lexicon, lists, money, ner, ops, person, spans, tickers, tok2vec, tokenizer  # noqa: F401

@@ -12,7 +12,7 @@ import spacy
 import srsly
 from spacy.util import import_file, registry
 
-from chip_ner.pipeline import canonical, money, person, tokenizer  # noqa: F401  (the project's files first)
+from chip_ner.pipeline import canonical, money, ops, person, tokenizer  # noqa: F401  (the project's files first)
 
 ROOT = Path(__file__).resolve().parent.parent
 PIPELINE = ROOT / "chip_ner" / "pipeline"
@@ -76,7 +76,8 @@ def wheel_copies(tmp_path):
     """Each shipped file imported a second time from its copy under another module name. The
     catalogue entries a copy replaces are put back, so later tests get the project's functions."""
     saved = [(reg, name, reg.get(name)) for reg, name in
-             ((registry.tokenizers, "chip_ner.CharLatinTokenizer.v1"), (registry.misc, "chip_ner.money_matcher.v1"))]
+             ((registry.tokenizers, "chip_ner.CharLatinTokenizer.v1"), (registry.misc, "chip_ner.money_matcher.v1"),
+              (registry.callbacks, "chip_ner.openblas_ops.v1"))]
     try:
         yield {path.stem: import_file(f"wheel_{path.stem}", path) for path in copy_shipped_files(tmp_path / "wheel")}
     finally:

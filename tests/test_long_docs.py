@@ -100,3 +100,24 @@ def test_pipe_and_call_agree(nlp):
     texts = [long_text(12), "英伟达H100芯片", long_text(2)]
     assert [[(e.start, e.end, e.label_) for e in doc.ents] for doc in nlp.pipe(texts, batch_size=2)] == \
         [[(e.start, e.end, e.label_) for e in nlp(t).ents] for t in texts]
+
+
+@pytest.mark.parametrize("lengths,groups", [
+    ([], []),
+    ([10, 20, 30], [[10, 20, 30]]),
+    ([40, 30, 5], [[40], [30, 5]]),  # 40 + 30 > 60 tokens
+    ([60, 1], [[60], [1]]),
+    ([25, 25, 10, 59], [[25, 25, 10], [59]]),
+])
+def test_short_docs_run_in_groups_of_at_most_max_tokens(nlp, lengths, groups):
+    ner = nlp.get_pipe("ner")
+    docs = [nlp.make_doc("芯" * n) for n in lengths]
+    assert [[len(doc) for doc in group] for group in ner.token_groups(docs)] == groups
+
+
+def test_pipe_in_token_groups_gives_the_entities_of_one_doc_at_a_time(nlp):
+    """Many short Docs, grouped by tokens: the entities each Doc gets alone."""
+    texts = [r for r in long_text(1).split("\n") if r] * 3
+    assert sum(len(nlp.make_doc(t)) for t in texts) > 2 * nlp.get_pipe("ner").max_tokens
+    assert [[(e.start, e.end, e.label_) for e in doc.ents] for doc in nlp.pipe(texts, batch_size=50)] == \
+        [[(e.start, e.end, e.label_) for e in nlp(t).ents] for t in texts]

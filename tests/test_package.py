@@ -64,7 +64,9 @@ def test_wheel_installs_and_loads_in_a_fresh_venv(project, tmp_path):
         f"nlp = spacy.load({name!r})\n"
         f"doc = nlp({UNSEEN!r})\n"
         "print(json.dumps({'meta': nlp.meta, 'pipes': nlp.pipe_names, 'ents': [[e.start_char, e.end_char, e.label_, e.text] for e in doc.ents],\n"
-        "                  'ids': {e.text: e.id_ for e in doc.ents}, 'money': [e._.money for e in doc.ents if e.label_ == 'MONEY']}))\n"
+        "                  'ids': {e.text: e.id_ for e in doc.ents}, 'money': [e._.money for e in doc.ents if e.label_ == 'MONEY'],\n"
+        "                  'blis': sorted({n for n, p in nlp.components if hasattr(p, 'model') and\n"
+        "                                  any(getattr(node.ops, 'use_blis', False) for node in p.model.walk())})}))\n"
     )
     result = subprocess.run([str(python), "-c", script], capture_output=True, text=True, cwd=tmp_path)
     assert result.returncode == 0, result.stderr
@@ -78,6 +80,7 @@ def test_wheel_installs_and_loads_in_a_fresh_venv(project, tmp_path):
         "chip_ner_merge_lists", "chip_ner_hold_ents", "person_ner", "chip_ner_merge_people", "chip_ner_people_over_companies"]
     assert output["pipes"].index("chip_ner_merge_lists") == output["pipes"].index("ner") + 1
     assert any(source["name"].startswith("MSRA") for source in output["meta"]["sources"])
+    assert output["blis"] == [], "chip_ner.openblas_ops.v1 (chip_ner/pipeline/ops.py) did not reach these components"
     assert output["ents"], "the packaged model found no entity"
     for start, end, label, text in output["ents"]:
         assert 0 <= start < end <= len(UNSEEN) and UNSEEN[start:end] == text

@@ -34,6 +34,9 @@ else:
     import spacy
     nlp = spacy.load(engine)
     nlp("预热")
+    if n_process > 1:  # one BLAS thread per worker, as chip_ner/threads.py and the README's usage advise
+        from threadpoolctl import threadpool_limits
+        threadpool_limits(limits=1, user_api="blas")
     run = lambda: [len(d.ents) for d in nlp.pipe(texts, batch_size=256, n_process=n_process)]
 load = time.perf_counter() - start
 start = time.perf_counter()

@@ -36,6 +36,7 @@ from ..corpus.convert import (
 )
 from ..errors import ChipNerError
 from ..io import write_json, write_jsonl
+from ..threads import one_blas_thread
 from ..records import (
     GoldRecord,
     ablate,
@@ -215,7 +216,8 @@ def cross_validate(gold: Path, paragraphs: Path, config: Path, workdir: Path, pr
     pooled: list[dict[str, Any]] = []
     ner_alone: list[dict[str, Any]] = []
     curve: list[dict[str, Any]] = []
-    with ProcessPoolExecutor(max_workers=jobs, **fresh_process_per_job()) as pool:
+    with ProcessPoolExecutor(max_workers=jobs, initializer=one_blas_thread if jobs > 1 else None,
+                             **fresh_process_per_job()) as pool:
         futures = [pool.submit(run_job, config, gold, workdir, max_steps, *job) for job in work]
         for future in futures:
             predicted, alone, info = future.result()

@@ -29,6 +29,7 @@ import spacy.util
 
 from ..errors import ChipNerError, Problem
 from ..io import atomic_path
+from ..threads import one_blas_thread
 from .inputs import Blank, Paragraph, Source, iter_items, list_sources
 from .rows import COLUMNS, TYPES, Meta, Row, annotate, as_record, load_pipeline
 
@@ -222,8 +223,7 @@ _WORKER: dict[str, Any] = {}
 def _init_worker(model: str, batch_size: int) -> None:
     """Load the pipeline once per worker process. A failure is kept and raised by the first task,
     so the caller sees the error itself rather than a broken pool."""
-    for name in ("OMP_NUM_THREADS", "OPENBLAS_NUM_THREADS", "MKL_NUM_THREADS"):
-        os.environ.setdefault(name, "1")
+    one_blas_thread()
     try:
         _WORKER.update(nlp=load_pipeline(model), batch_size=batch_size, error=None)
     except Exception as err:  # noqa: BLE001  (re-raised by _work)

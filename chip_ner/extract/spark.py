@@ -26,6 +26,7 @@ from typing import Any, Iterator, Optional, Union
 
 from ..errors import ChipNerError, Problem
 from ..io import atomic_path
+from ..threads import THREAD_VARIABLES, one_blas_thread
 from .inputs import Blank, Paragraph, Source, iter_items, list_sources
 from .local import ExtractReport, check_model, check_paths, default_rejects
 from .rows import COLUMNS, TYPES, annotate, load_pipeline
@@ -33,7 +34,7 @@ from .rows import COLUMNS, TYPES, annotate, load_pipeline
 TASK_SCHEMA = "path string, name string, kind string, offset long, first long, last long"
 ROW_SCHEMA = ", ".join(f"`{name}` {'long' if TYPES[name] == 'int64' else TYPES[name]}" for name in COLUMNS)
 LOCAL_JVM_OPTIONS = "-XX:TieredStopAtLevel=1 -XX:+UseSerialGC"
-ONE_THREAD = {"OMP_NUM_THREADS": "1", "OPENBLAS_NUM_THREADS": "1", "MKL_NUM_THREADS": "1"}
+ONE_THREAD = {name: "1" for name in THREAD_VARIABLES}
 
 
 def plan(sources: list[Source], rows_per_task: int, text_field: str, id_field: str, rejects_handle) -> tuple[list, dict]:
@@ -69,7 +70,7 @@ def extract_partition(frames: Iterator[Any], *, model: str, batch_size: int, tex
     """mapInPandas: tasks in, entity rows out (a pandas DataFrame per batch of paragraphs)."""
     import pandas as pd
 
-    os.environ.update(ONE_THREAD)
+    one_blas_thread()  # the worker's numpy is loaded already: the variables alone would come too late
     if model not in _PIPELINES:  # once per Python worker (Spark reuses the worker for later tasks)
         _PIPELINES[model] = load_pipeline(model)
     nlp = _PIPELINES[model]

@@ -35,14 +35,35 @@ class ChunkedEntityRecognizer(EntityRecognizer):
         return self.in_pieces(doc)
 
     def pipe(self, docs: Iterable[Doc], *, batch_size: int = 256) -> Iterable[Doc]:
+        error_handler = self.get_error_handler()
         for batch in minibatch(docs, size=batch_size):
-            short = [doc for doc in batch if len(doc) <= self.max_tokens]
-            for _ in super().pipe(short, batch_size=batch_size):
-                pass  # annotates in place
-            for doc in batch:
-                if len(doc) > self.max_tokens:
-                    self.in_pieces(doc)
-            yield from batch
+            batch = list(batch)
+            try:
+                short = sorted((doc for doc in batch if len(doc) <= self.max_tokens), key=len)  # as spaCy does
+                for group in self.token_groups(short):
+                    self.set_annotations(group, self.predict(group))
+                for doc in batch:
+                    if len(doc) > self.max_tokens:
+                        self.in_pieces(doc)
+                yield from batch
+            except Exception as e:
+                error_handler(self.name, self, batch, e)
+
+    def token_groups(self, docs: list[Doc]) -> Iterable[list[Doc]]:
+        """Short Docs in groups of at most `max_tokens` tokens. Why: a model
+        with its own tok2vec (person_ner) runs it on one array per group, and thinc's cost per
+        token grows with the array: measured on the corpus, the tok2vec of person_ner took 6.2 s
+        for 805 paragraphs in one group and 3.8 s in groups of 40 (about 4,000 tokens)."""
+        group: list[Doc] = []
+        size = 0
+        for doc in docs:
+            if group and size + len(doc) > self.max_tokens:
+                yield group
+                group, size = [], 0
+            group.append(doc)
+            size += len(doc)
+        if group:
+            yield group
 
     def windows(self, doc: Doc) -> Iterable[tuple[int, int, int, int]]:
         """(lo, hi, keep_from, keep_to): run tokens lo:hi, keep entities starting in keep_from:keep_to.
