@@ -4,8 +4,9 @@ Why: on the CPU, thinc's NumpyOps multiplies matrices with the `blis` package by
 2-core AMD EPYC this project is measured on, numpy's OpenBLAS did the same products in about half
 the time with one thread (person_ner's tok2vec over the corpus: 3.6 s with blis, 1.8 s with
 OpenBLAS, 1.3 s with OpenBLAS's two threads), and the packaged pipeline predicted exactly the same
-entities on all 805 corpus paragraphs either way. `chip_ner.openblas_ops.v1` is an
-`[nlp.after_pipeline_creation]` callback: it gives this pipeline's models (and only them; no
+entities on all 805 corpus paragraphs either way. `chip_ner.openblas_ops.v1` is the configs'
+`[nlp.after_pipeline_creation]` callback (what `spacy.load` runs) and their `[initialize.after_init]`
+one (initialize adds the NER's output layer): it gives this pipeline's models (and only them; no
 global state changes) thinc's `NumpyOps(use_blis=False)`, which hands products to numpy. Models on
 any other ops (a GPU, Apple's) are left alone. How many threads OpenBLAS uses is numpy's setting
 (`OPENBLAS_NUM_THREADS`). Self-contained (spaCy and thinc only), so `spacy package --code` can
