@@ -14,10 +14,10 @@ from chip_ner.evaluation.check_spans import generated_texts
 
 SKIPPED = {"pre-annotate", "agreement", "validate"}  # corpus checks, tested in test_project.py
 TRAIN_OVERRIDES = ["--training.max_steps", "200", "--training.eval_frequency", "100"]
-# the PERSON component on a few MSRA sentences only: enough to be sourced, packaged and loaded
+# the PERSON component and the main tok2vec on a few MSRA sentences only: enough to be sourced, packaged and loaded
 PERSON_OVERRIDES = ["--training.max_steps", "20", "--training.eval_frequency", "20", "--corpora.train.limit", "500",
                     "--corpora.train.dev", "50"]
-OVERRIDES = {"train": TRAIN_OVERRIDES, "train-person": PERSON_OVERRIDES}
+OVERRIDES = {"train": TRAIN_OVERRIDES, "train-person": PERSON_OVERRIDES, "train-msra-tok2vec": PERSON_OVERRIDES}
 UNSEEN = "据路透社报道，英伟达将向台积电订购更多H200芯片，金额约为30亿美元，黄仁勋对此表示乐观，高级分析师王小明认为需求强劲。"
 
 

@@ -24,7 +24,7 @@ SHARED_MODULES = {"doccano-start": "doccano_server", "doccano-stop": "doccano_se
 SERVER_STEPS = {"doccano-start", "doccano-stop", "push", "pull"}
 TRAINING_STEPS = {"train", "cross-validate", "compare-segmenters"}
 # Named in a script but read only on some settings; a dep would force the step that makes it first.
-OPTIONAL_INPUTS = {("push", "training/${vars.config}/model-best"): "read only with --source model or --order uncertain",
+OPTIONAL_INPUTS = {("push", "training/${vars.config}/model-last"): "read only with --source model or --order uncertain",
                    ("doccano-stop", ".doccano"): "the server's pid files; stopping works whether or not it runs"}
 PROJECT = srsly.read_yaml(ROOT / "project.yml")
 COMMANDS = PROJECT["commands"]

@@ -4,7 +4,7 @@ import pytest
 from conftest import DATA, read_records, write_records
 
 from chip_ner.errors import ChipNerError
-from chip_ner.evaluation.report import END, START, report, results_markdown
+from chip_ner.evaluation.report import END, START, cv_settings, report, results_markdown
 from chip_ner.evaluation.score import score
 
 
@@ -64,6 +64,15 @@ def test_list_split_and_settings_come_from_the_files(metrics):
     assert "| trained pipeline (`zh_chip_ner` config) | – / 1.00 (3) | 1.00 (1) / 1.00 (3) |" in text
     assert "for 7 steps (the packaged model up to 9,000, with early stopping after 300 steps" in text
     assert "(2 at a time on 5 cores)" in text and "2-core" not in text
+
+
+@pytest.mark.parametrize("patience,expected", [
+    (300, "for 7 steps (the packaged model up to 9,000, with early stopping after 300 steps without gain on dev)"),
+    (0, "for 7 steps (the packaged model 9,000 steps, without early stopping)")])
+def test_the_packaged_models_training_is_described_as_configured(metrics, patience, expected):
+    (metrics / "crossval.json").write_text(json.dumps({"config": "c", "max_steps": 7, "runs": 3, "minutes": 1.0,
+                                                       "config_max_steps": 9000, "config_patience": patience}))
+    assert expected in cv_settings(json.loads((metrics / "crossval.json").read_text()))
 
 
 def test_msra_benchmark_is_shown_when_measured(metrics):

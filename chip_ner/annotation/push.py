@@ -95,7 +95,7 @@ def push(api: DoccanoAPI, project: str, paragraphs_path: Path, base_path: Path, 
         raise ChipNerError("Unknown suggestion source", [Problem("--source", f"{source!r}; expected one of {SOURCES}")])
     if (source == "model" or order == "uncertain") and not model:
         raise ChipNerError("A model is needed", [Problem("--model", f"--source {source} --order {order} needs --model")],
-                           "Pass --model training/<config>/model-best or zh_chip_ner.")
+                           "Pass --model training/<config>/model-last or zh_chip_ner.")
     paragraphs = load_paragraphs(paragraphs_path)
     chosen = select(paragraphs, articles, ids)
     texts = {pid: paragraphs[pid]["text"] for pid in chosen}

@@ -150,9 +150,11 @@ def span_rules_table(check: dict[str, Any]) -> str:
 def cv_settings(cv: dict[str, Any]) -> str:
     """The cross-validation's settings as crossval.json recorded them."""
     text = f" Each fold trains a fresh pipeline from `configs/{cv['config']}.cfg` for {cv['max_steps']} steps"
-    if cv.get("config_max_steps"):
+    if cv.get("config_max_steps") and cv.get("config_patience"):
         text += (f" (the packaged model up to {cv['config_max_steps']:,}, with early stopping after "
                  f"{cv['config_patience']:,} steps without gain on dev)")
+    elif cv.get("config_max_steps"):
+        text += f" (the packaged model {cv['config_max_steps']:,} steps, without early stopping)"
     text += f", the last model is used; wall time {cv['minutes']:.0f} min for {cv['runs']} training runs"
     if cv.get("cpu_count"):
         text += f" ({cv.get('jobs', 1)} at a time on {cv['cpu_count']} cores)"
