@@ -46,7 +46,7 @@ def test_the_reader_warns_with_the_count_of_spans_left_missing(tmp_path):
     path = tmp_path / "train.jsonl"
     write_jsonl(path, [{"text": "鲁石化A19涨", "label": [[0, 4, "ORG"]], "meta": {"line": 3}},
                        {"text": "李鹏说", "label": [[0, 2, "PERSON"]], "meta": {"line": 5}}])
-    with pytest.warns(UserWarning, match="1 MSRA spans .* line 3 \\[0, 4\\) ORG"):
+    with pytest.warns(UserWarning, match="1 MSRA spans have an edge .* line 3 \\[0, 4\\) ORG"):
         examples = list(create_msra_names(str(path), limit=2, dev=0)(NLP))
     assert len(examples) == 2  # no sentence is dropped
 

@@ -1,4 +1,4 @@
-"""Training data for a PERSON-only component: MSRA training sentences, nothing of the domain gold.
+"""Training data from the MSRA training sentences alone, nothing of the domain gold.
 
 `chip_ner.msra_people.v1` reads `chip-ner fetch-msra`'s train.jsonl (never test.jsonl) and yields
 one Example per sentence: MSRA `PER` spans become PERSON and every other token is O (ORG and LOC
@@ -6,8 +6,14 @@ are not people, so for a model that knows one label they are plain negatives; MO
 not concern it). The sentences are a fixed random sample (seed); `part="dev"` gives the `dev`
 sentences just after the `limit` training ones in the same order, so the two never overlap.
 
-Used by `configs/person_msra.cfg` (`spacy project run train-person` trains it with `--code chip_ner/config_code/person_corpus.py`;
-the absolute import below registers the project's tokenizer, norms and NER factory as well).
+`chip_ner.msra_names.v1` reads the same sentences with more of MSRA's labels (PERSON, ORG, LOC):
+the first training of the main pipeline's tok2vec, which then learns the domain's COMPANY and CHIP
+from the gold alone (MSRA's ORG mixes companies with governments, schools and newspapers, so it is
+never taught as COMPANY).
+
+Used by `configs/person_msra.cfg` and `configs/msra_tok2vec.cfg` (`spacy project run train-person`
+and `train-msra-tok2vec` train them with `--code chip_ner/config_code/person_corpus.py`; the
+absolute import below registers the project's tokenizer, norms and NER factory as well).
 """
 from __future__ import annotations
 
@@ -83,7 +89,7 @@ def create_msra_names(path: str, limit: int = 10000, dev: int = 500, seed: int =
             unaligned.extend(example.reference.user_data.get("msra_unaligned", []))
             yield example
         if unaligned:
-            warnings.warn(f"{path}: {len(unaligned)} MSRA spans end inside a Latin or digit token and were left "
+            warnings.warn(f"{path}: {len(unaligned)} MSRA spans have an edge inside a Latin or digit token and were left "
                           f"missing, e.g. line {unaligned[0][0]} [{unaligned[0][1]}, {unaligned[0][2]}) {unaligned[0][3]}")
 
     return read
