@@ -29,6 +29,8 @@ from spacy.util import registry
 from chip_ner import spacy_code  # noqa: F401  (the tokenizer, script norms and chip_ner_ner factory)
 from chip_ner.candidates import bigram_embed  # noqa: F401  (chip_ner.BigramHashEmbed.v1, for the bigram candidate)
 
+MSRA_LABELS = ("PERSON", "ORG", "LOC")  # fetch-msra writes PER as PERSON
+
 
 def people_example(nlp: Language, record: dict, labels: Iterable[str] = ("PERSON",)) -> Example:
     """One MSRA sentence: its spans of `labels` (PERSON: MSRA's PER), O everywhere else. A span
@@ -71,14 +73,14 @@ def create_msra_people(path: str, limit: int = 10000, dev: int = 500, seed: int 
 
 @registry.readers("chip_ner.msra_names.v1")
 def create_msra_names(path: str, limit: int = 10000, dev: int = 500, seed: int = 0, part: str = "train",
-                      max_length: int = 0, labels: list[str] = ["PERSON", "ORG", "LOC"]) -> Callable[[Language], Iterator[Example]]:
+                      max_length: int = 0, labels: list[str] = list(MSRA_LABELS)) -> Callable[[Language], Iterator[Example]]:
     """The same sentences with MSRA's `labels` (PERSON, ORG, LOC): what the main tok2vec learns
     from before the domain gold (configs/msra_tok2vec.cfg), names of every kind in context."""
     if "test" in str(path).rsplit("/", 1)[-1]:
         raise ValueError(f"{path}: the MSRA test sentences are the yardstick, never training data")
-    unknown = sorted(set(labels) - {"PERSON", "ORG", "LOC"})
+    unknown = sorted(set(labels) - set(MSRA_LABELS))
     if unknown:
-        raise ValueError(f"{path}: MSRA has no label {unknown}; choose among PERSON, ORG, LOC")
+        raise ValueError(f"{path}: MSRA has no label {unknown}; choose among {', '.join(MSRA_LABELS)}")
     records = [r for r in srsly.read_jsonl(path) if not max_length or len(r["text"]) <= max_length]
     chosen = sample(records, limit, dev, seed, part)
 
