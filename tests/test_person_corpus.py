@@ -51,6 +51,17 @@ def test_the_reader_warns_with_the_count_of_spans_left_missing(tmp_path):
     assert len(examples) == 2  # no sentence is dropped
 
 
+@pytest.mark.parametrize("latin_missing,undecided", [(False, []), (True, ["H100", "５"])])
+def test_latin_and_digit_tokens_outside_the_spans_are_missing_only_when_asked(latin_missing, undecided):
+    """MSRA never labels chips or money: with `latin_missing`, `H100` and `５` are neither O nor a
+    label, while a Latin run inside an MSRA span keeps its label and Han characters stay O."""
+    record = {"text": "新华社A1记者H100李鹏说投资５亿元", "label": [[0, 5, "ORG"], [11, 13, "PERSON"]]}
+    reference = people_example(NLP, record, ("PERSON", "ORG"), latin_missing).reference
+    assert [(e.text, e.label_) for e in reference.ents] == [("新华社A1", "ORG"), ("李鹏", "PERSON")]
+    assert [t.text for t in reference if t.ent_iob_ == ""] == undecided
+    assert {t.ent_iob_ for t in reference if t.text in "记者说投资亿元"} == {"O"}
+
+
 @pytest.mark.parametrize("labels,expected", [
     (["PERSON"], [("李鹏", "PERSON")]),
     (["PERSON", "ORG", "LOC"], [("新华社", "ORG"), ("李鹏", "PERSON")])])
@@ -121,4 +132,5 @@ def test_the_msra_tok2vec_config_learns_three_msra_labels_on_the_main_tok2vec():
     for part in ("train", "dev"):
         assert msra["corpora"][part]["@readers"] == "chip_ner.msra_names.v1"
     assert msra["corpora"]["train"]["labels"] == ["PERSON", "ORG", "LOC"]
+    assert msra["corpora"]["train"]["latin_missing"] is False  # measured worse with true (the config says)
     assert msra["paths"]["msra_train"] == "assets/msra/train.jsonl"

@@ -18,6 +18,7 @@ absolute import below registers the project's tokenizer, norms and NER factory a
 from __future__ import annotations
 
 import random
+import re
 import warnings
 from typing import Callable, Iterable, Iterator
 
@@ -28,15 +29,19 @@ from spacy.util import registry
 
 from chip_ner import spacy_code  # noqa: F401  (the tokenizer, script norms and chip_ner_ner factory)
 from chip_ner.candidates import bigram_embed  # noqa: F401  (chip_ner.BigramHashEmbed.v1, for the bigram candidate)
+from chip_ner.pipeline.tokenizer import LATIN
 
 MSRA_LABELS = ("PERSON", "ORG", "LOC")  # fetch-msra writes PER as PERSON
+LATIN_OR_DIGIT = re.compile(f"[{LATIN}]")
 
 
-def people_example(nlp: Language, record: dict, labels: Iterable[str] = ("PERSON",)) -> Example:
+def people_example(nlp: Language, record: dict, labels: Iterable[str] = ("PERSON",), latin_missing: bool = False) -> Example:
     """One MSRA sentence: its spans of `labels` (PERSON: MSRA's PER), O everywhere else. A span
     whose edge falls inside a Latin or digit run (`鲁石化A` in `鲁石化A19`) cannot be a span of
     this tokenizer: its tokens are left missing (neither taught as the label nor as O) and the
-    sentence's line is recorded in `reference.user_data["msra_unaligned"]`."""
+    sentence's line is recorded in `reference.user_data["msra_unaligned"]`. `latin_missing`: the
+    Latin and digit tokens outside the spans are missing too, not O: MSRA never labels chips or money,
+    so `H100` or `５０` unlabelled there is no evidence that such a token is outside every entity."""
     text = record["text"]
     reference = nlp.make_doc(text)
     spans, missing = [], []
@@ -49,6 +54,10 @@ def people_example(nlp: Language, record: dict, labels: Iterable[str] = ("PERSON
             reference.user_data.setdefault("msra_unaligned", []).append((record.get("meta", {}).get("line"), start, end, label))
             continue
         spans.append(span)
+    if latin_missing:
+        inside = {i for span in spans + missing for i in range(span.start, span.end)}
+        missing += [reference[i:i + 1] for i, token in enumerate(reference)
+                    if i not in inside and LATIN_OR_DIGIT.search(token.text)]
     reference.set_ents(spans, missing=missing, default="outside")
     return Example(nlp.make_doc(text), reference)
 
@@ -73,9 +82,11 @@ def create_msra_people(path: str, limit: int = 10000, dev: int = 500, seed: int 
 
 @registry.readers("chip_ner.msra_names.v1")
 def create_msra_names(path: str, limit: int = 10000, dev: int = 500, seed: int = 0, part: str = "train",
-                      max_length: int = 0, labels: list[str] = list(MSRA_LABELS)) -> Callable[[Language], Iterator[Example]]:
+                      max_length: int = 0, labels: list[str] = list(MSRA_LABELS),
+                      latin_missing: bool = False) -> Callable[[Language], Iterator[Example]]:
     """The same sentences with MSRA's `labels` (PERSON, ORG, LOC): what the main tok2vec learns
-    from before the domain gold (configs/msra_tok2vec.cfg), names of every kind in context."""
+    from before the domain gold (configs/msra_tok2vec.cfg), names of every kind in context.
+    `latin_missing`: Latin and digit tokens outside MSRA's spans are missing values (people_example)."""
     if "test" in str(path).rsplit("/", 1)[-1]:
         raise ValueError(f"{path}: the MSRA test sentences are the yardstick, never training data")
     unknown = sorted(set(labels) - set(MSRA_LABELS))
@@ -87,7 +98,7 @@ def create_msra_names(path: str, limit: int = 10000, dev: int = 500, seed: int =
     def read(nlp: Language) -> Iterator[Example]:
         unaligned = []
         for record in chosen:
-            example = people_example(nlp, record, labels)
+            example = people_example(nlp, record, labels, latin_missing)
             unaligned.extend(example.reference.user_data.get("msra_unaligned", []))
             yield example
         if unaligned:
